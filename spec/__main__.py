@@ -1,0 +1,52 @@
+"""python -m spec [PYTEST OPTIONS]      run every claim on every available device, print the table
+python -m spec learn  ...             walk the claims in tutorial order, first failure only
+python -m spec bench  ...             run the speed/memory benchmarks serially and print the ratios
+python -m spec matrix ...             run the suite on several torch versions and merge the reports
+
+Any pytest option passes through: -k, -m, -x, -n auto, --devices cpu,cuda,
+--claims-report out.json, --seeds DIR ...  (see `pytest --help`, group "torch-spec").
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBCOMMANDS = {"learn": "spec.learn", "bench": "spec.bench", "matrix": "spec.matrix"}
+
+
+def project_root() -> Path:
+    if not (ROOT / "tests" / "claims").is_dir() or not (ROOT / "pytest.ini").is_file():
+        sys.exit(f"torch-spec: the tests are not next to the package ({ROOT}); "
+                 f"install from a clone with `pip install -e .`")
+    return ROOT
+
+
+def pytest_args(paths: List[str], extra: List[str]) -> List[str]:
+    """Arguments that run the given test paths of this project from any working directory."""
+    root = project_root()
+    quiet = [] if any(a.startswith("-v") or a.startswith("-q") for a in extra) else ["-q"]
+    return ["-c", str(root / "pytest.ini"), "--rootdir", str(root),
+            *[str(root / p) for p in paths], *quiet, *extra]
+
+
+def run_claims(extra: List[str]) -> int:
+    import pytest
+    return int(pytest.main(pytest_args(["tests/claims"], ["--claims-table", *extra])))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("-h", "--help", "help"):
+        print(__doc__)
+        return 0
+    if argv and argv[0] in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[argv[0]])
+        return int(module.main(argv[1:]) or 0)
+    return run_claims(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

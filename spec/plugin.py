@@ -1,0 +1,212 @@
+"""The pytest plugin: catalog, claim marker, device axis, version expectations, isolation.
+
+Registered by the project's conftest.py (``pytest_plugins = ["spec.plugin"]``).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import random
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+import pytest
+import torch
+
+from spec import devices as devs
+from spec.catalog import CLAIMS_DIR, CatalogError, load_catalog
+
+SEEDS_ENV = "TORCH_SPEC_SEEDS"
+CATALOG_KEY = pytest.StashKey()
+DEVICES_KEY = pytest.StashKey()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("torch-spec", "torch-spec: tutorial claims")
+    group.addoption("--devices", default="auto", metavar="LIST",
+                    help="device types to run claims on: 'auto' (cpu + every accelerator; absent ones "
+                         "reported unchecked) or a comma list such as 'cpu,cuda' (absent ones are an error)")
+    group.addoption("--catalog", default=None, metavar="DIR",
+                    help=f"directory of catalog *.toml files (default: {CLAIMS_DIR})")
+    group.addoption("--seeds", default=None, metavar="DIR",
+                    help=f"directory of the tutorial seed texts, for the quote lint (or ${SEEDS_ENV})")
+    group.addoption("--claims-report", default=None, metavar="FILE",
+                    help="write the per-claim JSON report to FILE")
+    group.addoption("--claims-table", action="store_true",
+                    help="print one line per claim with its status per device")
+    parser.addini("claim_paths", type="args", default=[],
+                  help="test paths whose every test must carry @pytest.mark.claim")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "claim(id): the catalog claim this test checks")
+    try:
+        config.stash[CATALOG_KEY] = load_catalog(Path(config.getoption("catalog") or CLAIMS_DIR))
+        config.stash[DEVICES_KEY] = devs.select(config.getoption("devices"))
+    except (CatalogError, devs.DeviceError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    from spec.report import ClaimsReport
+    config.pluginmanager.register(ClaimsReport(config), "torch-spec-report")
+
+
+def catalog_of(config):
+    return config.stash[CATALOG_KEY]
+
+
+def seeds_dir(config) -> Optional[Path]:
+    value = config.getoption("seeds") or os.environ.get(SEEDS_ENV)
+    return Path(value) if value else None
+
+
+def claim_of(item):
+    """The Claim named by the item's @pytest.mark.claim, or None."""
+    marker = item.get_closest_marker("claim")
+    if marker is None:
+        return None
+    return catalog_of(item.config).claims.get(marker.args[0] if marker.args else None)
+
+
+def pytest_generate_tests(metafunc):
+    if "device" not in metafunc.fixturenames:
+        return
+    selected = metafunc.config.stash[DEVICES_KEY]
+    marker = metafunc.definition.get_closest_marker("claim")
+    claim = catalog_of(metafunc.config).claims.get(marker.args[0]) if marker and marker.args else None
+    wanted = list(claim.devices) if claim and claim.devices else list(devs.DEVICE_TYPES)
+    params = []
+    for d in wanted:
+        if d in selected.run:
+            params.append(pytest.param(d, id=d))
+        elif d in selected.unavailable:
+            params.append(pytest.param(d, id=d, marks=pytest.mark.skip(
+                reason=f"unchecked: {selected.unavailable[d]}")))
+        else:
+            params.append(pytest.param(d, id=d, marks=pytest.mark.skip(
+                reason=f"unchecked: {d} not selected (--devices {metafunc.config.getoption('devices')})")))
+    metafunc.parametrize("device", params)
+
+
+def _in_claim_paths(item) -> bool:
+    root = Path(str(item.config.rootpath))
+    path = Path(str(item.path))
+    for p in item.config.getini("claim_paths"):
+        try:
+            path.relative_to(root / p)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session, config, items):
+    catalog = catalog_of(config)
+    torch_version = torch.__version__
+    problems: List[str] = []
+    for item in items:
+        marker = item.get_closest_marker("claim")
+        if marker is None:
+            if _in_claim_paths(item):
+                problems.append(f"{item.nodeid}: no @pytest.mark.claim(...) (every test here checks a claim)")
+            continue
+        if len(marker.args) != 1 or marker.args[0] not in catalog.claims:
+            problems.append(f"{item.nodeid}: unknown claim id {marker.args[0] if marker.args else None!r} "
+                            f"(not in the catalog)")
+            continue
+        claim = catalog.claims[marker.args[0]]
+        device = item.callspec.params.get("device") if hasattr(item, "callspec") else None
+        item.user_properties.append(("claim", claim.id))
+        item.user_properties.append(("device", device or "any"))
+        if not claim.holds_on(torch_version):
+            item.add_marker(pytest.mark.xfail(
+                strict=True, reason=f"changed (holds {claim.holds}, torch {torch_version}): {claim.otherwise}"))
+    if problems:
+        raise pytest.UsageError("claim marker errors:\n  " + "\n  ".join(problems))
+
+
+def pytest_report_header(config):
+    sel = config.stash[DEVICES_KEY]
+    unavailable = ", ".join(f"{d} unchecked ({why})" for d, why in sel.unavailable.items())
+    seeds = seeds_dir(config)
+    return [
+        f"torch-spec: torch {torch.__version__}, numpy {np.__version__}, "
+        f"{len(catalog_of(config).claims)} claims",
+        f"torch-spec: devices run: {', '.join(sel.run)}" + (f"; {unavailable}" if unavailable else ""),
+        f"torch-spec: seeds for the quote lint: {seeds if seeds else 'none given (quotes not checked)'}",
+    ]
+
+
+# --- fixtures -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def device(request) -> str:
+    """The device type under test ('cpu' or 'cuda'); parametrized by the plugin from --devices."""
+    return request.param
+
+
+@pytest.fixture
+def claim(request):
+    """The catalog Claim of the requesting test."""
+    found = claim_of(request.node)
+    if found is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: the 'claim' fixture needs @pytest.mark.claim")
+    return found
+
+
+@pytest.fixture
+def tutorial(request, claim):
+    """The tutorial's code the test exercises: spec.tutorials.<tutorial id>."""
+    return importlib.import_module(f"spec.tutorials.{claim.tutorial}")
+
+
+def _global_state():
+    state = {
+        "torch_rng": torch.random.get_rng_state(),
+        "np_rng": np.random.get_state(),
+        "py_rng": random.getstate(),
+        "dtype": torch.get_default_dtype(),
+        "grad": torch.is_grad_enabled(),
+        "anomaly": torch.is_anomaly_enabled(),
+        "deterministic": torch.are_deterministic_algorithms_enabled(),
+        "deterministic_warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
+        "cudnn": (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark),
+        "threads": torch.get_num_threads(),
+        "overwrite_params": torch.__future__.get_overwrite_module_params_on_conversion(),
+    }
+    if hasattr(torch.__future__, "get_swap_module_params_on_conversion"):  # torch >= 2.3
+        state["swap_params"] = torch.__future__.get_swap_module_params_on_conversion()
+    if hasattr(torch, "get_default_device"):  # torch >= 2.3
+        state["default_device"] = torch.get_default_device()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda_rng"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _restore(state):
+    torch.random.set_rng_state(state["torch_rng"])
+    np.random.set_state(state["np_rng"])
+    random.setstate(state["py_rng"])
+    torch.set_default_dtype(state["dtype"])
+    torch.set_grad_enabled(state["grad"])
+    torch.set_anomaly_enabled(state["anomaly"])
+    torch.use_deterministic_algorithms(state["deterministic"], warn_only=state["deterministic_warn_only"])
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = state["cudnn"]
+    if torch.get_num_threads() != state["threads"]:
+        torch.set_num_threads(state["threads"])
+    torch.__future__.set_overwrite_module_params_on_conversion(state["overwrite_params"])
+    if "swap_params" in state:
+        torch.__future__.set_swap_module_params_on_conversion(state["swap_params"])
+    if "default_device" in state:
+        torch.set_default_device(state["default_device"])
+    if "cuda_rng" in state:
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+
+
+@pytest.fixture(autouse=True)
+def _isolate_torch_state():
+    """Restore every global torch/numpy/random setting a test may touch (seeds, default dtype,
+    grad mode, anomaly and deterministic flags, threads, __future__ flags, default device)."""
+    state = _global_state()
+    yield
+    _restore(state)
