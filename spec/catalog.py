@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -125,6 +125,8 @@ def _parse_claim(path: Path, tutorial_id: str, raw: dict, order: int) -> Claim:
 
 
 def load_tutorial(path: Path) -> Tutorial:
+    """One catalog file. A file whose [tutorial] has only an id (e.g. regression.bench.toml)
+    extends that tutorial: its claims come after the main file's (title and seeds are left empty)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -132,6 +134,8 @@ def load_tutorial(path: Path) -> Tutorial:
     head = data.get("tutorial")
     if not isinstance(head, dict):
         raise CatalogError(f"{path.name}: missing [tutorial] table")
+    if set(head) == {"id"}:
+        head = {"id": head["id"], "title": "", "seeds": []}
     _check_keys(f"{path.name}: [tutorial]", head, TUTORIAL_KEYS)
     if not isinstance(head["seeds"], list) or not all(isinstance(s, str) for s in head["seeds"]):
         raise CatalogError(f"{path.name}: [tutorial] seeds must be a list of file names")
@@ -149,15 +153,23 @@ def load_catalog(directory: Path = CLAIMS_DIR) -> Catalog:
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise CatalogError(f"{directory}: no catalog files (*.toml)")
-    tutorials: List[Tutorial] = [load_tutorial(p) for p in files]
+    loaded = [load_tutorial(p) for p in files]
+    tutorials: List[Tutorial] = []
+    for t in [t for t in loaded if t.seeds]:
+        if any(t.id == other.id for other in tutorials):
+            raise CatalogError(f"{t.path.name}: tutorial id '{t.id}' is used by another file")
+        tutorials.append(t)
+    for ext in [t for t in loaded if not t.seeds]:
+        i = next((i for i, t in enumerate(tutorials) if t.id == ext.id), None)
+        if i is None:
+            raise CatalogError(f"{ext.path.name}: extends unknown tutorial '{ext.id}'")
+        base = tutorials[i]
+        tutorials[i] = replace(base, claims=base.claims + tuple(
+            replace(c, order=len(base.claims) + c.order) for c in ext.claims))
     # tutorial order = the order of the seeds they quote
-    tutorials.sort(key=lambda t: (min(t.seeds) if t.seeds else "~", t.id))
+    tutorials.sort(key=lambda t: (min(t.seeds), t.id))
     claims: Dict[str, Claim] = {}
-    seen_tutorials: Dict[str, Path] = {}
     for t in tutorials:
-        if t.id in seen_tutorials:
-            raise CatalogError(f"{t.path.name}: tutorial id '{t.id}' already used by {seen_tutorials[t.id].name}")
-        seen_tutorials[t.id] = t.path
         for c in t.claims:
             if c.id in claims:
                 other = claims[c.id]
