@@ -134,9 +134,10 @@ def load_tutorial(path: Path) -> Tutorial:
     head = data.get("tutorial")
     if not isinstance(head, dict):
         raise CatalogError(f"{path.name}: missing [tutorial] table")
-    if set(head) == {"id"}:
-        head = {"id": head["id"], "title": "", "seeds": []}
-    _check_keys(f"{path.name}: [tutorial]", head, TUTORIAL_KEYS)
+    if set(head) == {"id"} and isinstance(head["id"], str):
+        head = {"id": head["id"], "title": "", "seeds": []}  # an extension file
+    else:
+        _check_keys(f"{path.name}: [tutorial]", head, TUTORIAL_KEYS)
     if not isinstance(head["seeds"], list) or not all(isinstance(s, str) for s in head["seeds"]):
         raise CatalogError(f"{path.name}: [tutorial] seeds must be a list of file names")
     extra = sorted(set(data) - {"tutorial", "claim"})

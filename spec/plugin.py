@@ -35,6 +35,9 @@ def pytest_addoption(parser):
                     help="write the per-claim JSON report to FILE")
     group.addoption("--claims-table", action="store_true",
                     help="print one line per claim with its status per device")
+    group.addoption("--learner", default=None, metavar="DIR",
+                    help="learner mode: the `tutorial` fixture loads DIR/<tutorial id>.py (a workspace "
+                         "from `python -m spec learn --init DIR`) instead of spec.tutorials.<id>")
     parser.addini("claim_paths", type="args", default=[],
                   help="test paths whose every test must carry @pytest.mark.claim")
 
@@ -48,6 +51,9 @@ def pytest_configure(config):
         raise pytest.UsageError(str(exc)) from None
     from spec.report import ClaimsReport
     config.pluginmanager.register(ClaimsReport(config), "torch-spec-report")
+    if config.getoption("learner"):
+        from spec.learner import LearnerPlugin
+        config.pluginmanager.register(LearnerPlugin(config), "torch-spec-learner")
 
 
 def catalog_of(config):
@@ -73,7 +79,9 @@ def pytest_generate_tests(metafunc):
     selected = metafunc.config.stash[DEVICES_KEY]
     marker = metafunc.definition.get_closest_marker("claim")
     claim = catalog_of(metafunc.config).claims.get(marker.args[0]) if marker and marker.args else None
-    wanted = list(claim.devices) if claim and claim.devices else list(devs.DEVICE_TYPES)
+    # a device-generic claim runs on the selected devices (with 'auto', absent ones show as unchecked);
+    # a device-only claim is always listed on its devices, so it is never silently missing
+    wanted = list(claim.devices) if claim and claim.devices else [*selected.run, *selected.unavailable]
     params = []
     for d in wanted:
         if d in selected.run:
@@ -156,7 +164,11 @@ def claim(request):
 
 @pytest.fixture
 def tutorial(request, claim):
-    """The tutorial's code the test exercises: spec.tutorials.<tutorial id>."""
+    """The tutorial's code the test exercises: spec.tutorials.<tutorial id>, or under --learner DIR
+    the learner's DIR/<tutorial id>.py (see spec/learner.py)."""
+    if request.config.getoption("learner"):
+        from spec.learner import learner_module
+        return learner_module(request.config, claim.tutorial)
     return importlib.import_module(f"spec.tutorials.{claim.tutorial}")
 
 

@@ -1,0 +1,48 @@
+"""Catalog lint: every claim has a test, every test names a known claim, every quote is in its seed.
+
+Test files are read statically (AST), so the lint needs no collection and no device.
+"""
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, Iterable, List
+
+from spec.catalog import Catalog, missing_quotes
+
+__all__ = ["claim_ids_in_tests", "untested_claims", "unknown_claims", "missing_quotes"]
+
+
+def _claim_call_id(node: ast.AST):
+    """'x.y' for a call `claim("x.y")` or `pytest.mark.claim("x.y")`, else None."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    arg = node.args[0]
+    if name == "claim" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    return None
+
+
+def claim_ids_in_tests(paths: Iterable[Path]) -> Dict[str, List[str]]:
+    """claim id -> ['file:line', ...] for every claim marker in the test files under `paths`."""
+    found: Dict[str, List[str]] = defaultdict(list)
+    for root in paths:
+        root = Path(root)
+        files = sorted(root.rglob("test_*.py")) if root.is_dir() else [root]
+        for file in files:
+            for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), filename=str(file))):
+                claim_id = _claim_call_id(node)
+                if claim_id is not None:
+                    found[claim_id].append(f"{file}:{node.lineno}")
+    return dict(found)
+
+
+def untested_claims(catalog: Catalog, found: Dict[str, List[str]]) -> List[str]:
+    return [c for c in catalog.claims if c not in found]
+
+
+def unknown_claims(catalog: Catalog, found: Dict[str, List[str]]) -> List[str]:
+    return [f"{cid} ({', '.join(where)})" for cid, where in found.items() if cid not in catalog.claims]
