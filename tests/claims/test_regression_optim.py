@@ -1,0 +1,87 @@
+"""Optimizer."""
+import pytest
+import torch
+import torch.optim as optim
+from torch.testing import assert_close
+
+from tests.helpers.regression import trained
+
+claim = pytest.mark.claim
+
+
+def _backward_once(a, b):
+    """loss = 3a + 5b: gradients 3 and 5."""
+    (3 * a + 5 * b).sum().backward()
+
+
+@claim("optim.holds-parameters")
+def test_sgd_holds_the_same_parameter_objects_and_lr(tutorial, device):
+    a, b = tutorial.make_parameters(device)
+    optimizer = optim.SGD([a, b], lr=1e-1)
+    params = optimizer.param_groups[0]["params"]
+    assert len(params) == 2 and params[0] is a and params[1] is b
+    assert optimizer.param_groups[0]["lr"] == 0.1
+
+
+@claim("optim.sgd-or-adam")
+def test_sgd_and_adam_are_optimizers_that_update_on_step(device):
+    for cls in (optim.SGD, optim.Adam):
+        a = torch.tensor([1.0], requires_grad=True, device=device)
+        optimizer = cls([a], lr=1e-1)
+        assert isinstance(optimizer, optim.Optimizer)
+        (2 * a).sum().backward()
+        optimizer.step()
+        assert a.item() < 1.0, f"{cls.__name__}.step() should move a against its gradient"
+
+
+@claim("optim.step-updates")
+def test_sgd_step_is_p_minus_lr_times_grad(device):
+    a = torch.tensor([1.0], requires_grad=True, device=device)
+    b = torch.tensor([2.0], requires_grad=True, device=device)
+    optimizer = optim.SGD([a, b], lr=1e-1)
+    _backward_once(a, b)
+    optimizer.step()
+    assert_close(a.detach(), torch.tensor([0.7], device=device))
+    assert_close(b.detach(), torch.tensor([1.5], device=device))
+
+
+@claim("optim.zero-grad-zeroes")
+def test_zero_grad_fills_grads_with_zeros(device):
+    a = torch.tensor([1.0], requires_grad=True, device=device)
+    b = torch.tensor([2.0], requires_grad=True, device=device)
+    optimizer = optim.SGD([a, b], lr=1e-1)
+    _backward_once(a, b)
+    optimizer.zero_grad()
+    assert a.grad is not None, "zero_grad() set .grad to None (set_to_none=True)"
+    assert_close(a.grad, torch.zeros(1, device=device))
+
+
+@claim("optim.zero-grad-sets-none")
+def test_zero_grad_sets_grads_to_none(device):
+    a = torch.tensor([1.0], requires_grad=True, device=device)
+    b = torch.tensor([2.0], requires_grad=True, device=device)
+    optimizer = optim.SGD([a, b], lr=1e-1)
+    _backward_once(a, b)
+    optimizer.zero_grad()
+    assert a.grad is None and b.grad is None
+
+
+@claim("optim.zero-grad-stops-accumulation")
+def test_after_zero_grad_the_next_backward_is_fresh(device):
+    a = torch.tensor([1.0], requires_grad=True, device=device)
+    b = torch.tensor([2.0], requires_grad=True, device=device)
+    optimizer = optim.SGD([a, b], lr=1e-1)
+    _backward_once(a, b)
+    optimizer.zero_grad()
+    _backward_once(a, b)
+    assert_close(a.grad, torch.tensor([3.0], device=device))
+    assert_close(b.grad, torch.tensor([5.0], device=device))
+
+
+@claim("optim.sgd-trained-values")
+def test_sgd_loop_ends_at_the_printed_values(tutorial, device):
+    a, b = trained(tutorial, device, "train_sgd")
+    assert_close(a.detach().cpu(), torch.tensor([1.0235]), atol=5e-5, rtol=0,
+                 msg=f"a should end at 1.0235, got {a.item():.4f} (optimizer.step() then optimizer.zero_grad() every epoch)")
+    assert_close(b.detach().cpu(), torch.tensor([1.9690]), atol=5e-5, rtol=0,
+                 msg=f"b should end at 1.9690, got {b.item():.4f} (optimizer.step() then optimizer.zero_grad() every epoch)")

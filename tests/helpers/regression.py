@@ -1,0 +1,53 @@
+"""Data and trained models of the regression tutorial, built through the code under test
+(the `tutorial` fixture's module, passed in), so a learner's module is exercised the same way."""
+import functools
+
+import torch
+
+
+def train_tensors(tutorial, device):
+    """x_train_tensor, y_train_tensor on `device`, as the tutorial makes them:
+    data_gen() then torch.from_numpy(...).float().to(device)."""
+    x_train, y_train, _, _ = tutorial.data_gen()
+    return tutorial.to_tensor(x_train, device), tutorial.to_tensor(y_train, device)
+
+
+LOOPS = ("train_manual_autograd", "train_sgd", "train_mse_loss")
+MODELS = ("module", "nested", "sequential", "train_step")
+
+
+@functools.lru_cache(maxsize=None)
+def trained(tutorial, device, variant):
+    """One of the tutorial's 1000-epoch training runs on `device`, run once per process and cached
+    (tests only read the result). LOOPS return (a, b); "module", "nested", "sequential" return the
+    model trained by train_model; "train_step" returns (model, losses) from train_with_train_step.
+    Models are created under torch.manual_seed(42) like the tutorial's."""
+    x_train_tensor, y_train_tensor = train_tensors(tutorial, device)
+    if variant in LOOPS:
+        return getattr(tutorial, variant)(x_train_tensor, y_train_tensor)
+    torch.manual_seed(42)
+    if variant == "train_step":
+        model = tutorial.ManualLinearRegression().to(device)
+        return model, tutorial.train_with_train_step(model, x_train_tensor, y_train_tensor)
+    model = {"module": lambda: tutorial.ManualLinearRegression().to(device),
+             "nested": lambda: tutorial.LayerLinearRegression().to(device),
+             "sequential": lambda: tutorial.sequential_model(device)}[variant]()
+    return tutorial.train_model(model, x_train_tensor, y_train_tensor)
+
+
+def all_points(tutorial):
+    """x_tensor, y_tensor: all 100 points as CPU float32 tensors (the Random Split section's)."""
+    x, y = tutorial.full_data()
+    return torch.from_numpy(x).float(), torch.from_numpy(y).float()
+
+
+@functools.lru_cache(maxsize=None)
+def trained_minibatches(tutorial, device, n_epochs=100):
+    """The Evaluation section's mini-batch loop, cached: random_split with a generator seeded 42,
+    a ManualLinearRegression created under torch.manual_seed(42), `n_epochs` epochs.
+    Returns (model, losses, val_losses)."""
+    train_loader, val_loader = tutorial.make_loaders(*all_points(tutorial), generator=torch.Generator().manual_seed(42))
+    torch.manual_seed(42)
+    model = tutorial.ManualLinearRegression().to(device)
+    losses, val_losses = tutorial.train_minibatches(model, train_loader, val_loader, device, n_epochs=n_epochs)
+    return model, losses, val_losses
