@@ -202,7 +202,10 @@ def _restore(state):
     torch.set_default_dtype(state["dtype"])
     torch.set_grad_enabled(state["grad"])
     torch.set_anomaly_enabled(state["anomaly"])
-    torch.use_deterministic_algorithms(state["deterministic"], warn_only=state["deterministic_warn_only"])
+    if (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()) \
+            != (state["deterministic"], state["deterministic_warn_only"]):
+        # only when changed: the call imports torch._inductor (and sympy), ~5 s the first time
+        torch.use_deterministic_algorithms(state["deterministic"], warn_only=state["deterministic_warn_only"])
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = state["cudnn"]
     if torch.get_num_threads() != state["threads"]:
         torch.set_num_threads(state["threads"])

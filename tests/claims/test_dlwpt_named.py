@@ -1,0 +1,44 @@
+"""dlwpt (seed 002), section "Data": named tensors (experimental; removed in torch 2.13)."""
+import pytest
+import torch
+
+claim = pytest.mark.claim
+
+NAMES = ["batch", "channels", "rows", "columns"]
+QUIET = pytest.mark.filterwarnings("ignore:Named tensors and all their associated APIs:UserWarning")
+
+
+@claim("named.names-attribute")
+@QUIET
+def test_named_tensor_has_shape_and_names(device):
+    imgs = torch.randn(2, 3, 4, 4, names=NAMES, device=device)
+    assert imgs.shape == torch.Size([2, 3, 4, 4])
+    assert imgs.names == ("batch", "channels", "rows", "columns")
+
+
+@claim("named.sum-by-name")
+@QUIET
+def test_sum_over_named_dimension(device):
+    imgs = torch.randn(2, 3, 4, 4, names=NAMES, device=device)
+    summed = imgs.sum("batch")
+    assert summed.shape == torch.Size([3, 4, 4])
+    assert summed.names == ("channels", "rows", "columns")
+
+
+@claim("named.experimental-user-warning")
+def test_named_tensors_warn_experimental():
+    # the warning is issued once per process unless warn_always is on
+    previous = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)
+    try:
+        with pytest.warns(UserWarning, match="Named tensors and all their associated APIs are an experimental"):
+            torch.randn(2, 3, 4, 4, names=NAMES)
+    finally:
+        torch.set_warn_always(previous)
+
+
+@claim("named.removed-names-argument")
+def test_names_argument_is_refused():
+    with pytest.raises(TypeError, match=r"names="):
+        torch.randn(2, 3, 4, 4, names=NAMES)
+    assert not hasattr(torch.ones(1), "names")

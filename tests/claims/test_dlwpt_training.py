@@ -1,0 +1,322 @@
+"""dlwpt (seed 002), sections "Estimating parameters", "PyTorch Autograd" and "Optimizers":
+the temperature regression, exact to the printed digits."""
+import pytest
+import torch
+from torch import optim
+from torch.testing import assert_close
+
+claim = pytest.mark.claim
+
+T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
+T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
+# the t_p the tutorial printed for its (unseeded) random w and b
+PRINTED_T_P = [11.1664, 17.0082, 17.6733, 24.5272, 17.1238, 14.9838, 10.6459, 7.1467,
+               14.8392, 18.3095, 20.6231]
+HAND_WRITTEN_TABLE = [22.148710, 16.608067, 12.664559, 9.857804, 7.860115,
+                      6.438284, 5.426309, 4.706046, 4.193405, 3.828538]
+AUTOGRAD_TABLE = [22.148710, 16.608067, 12.664559, 9.857802, 7.860115,
+                  6.438284, 5.426309, 4.706046, 4.193405, 3.828538]
+ADAM_TABLE = [18.730587, 8.292550, 4.275753, 3.178962, 2.962302,
+              2.931170, 2.927909, 2.927659, 2.927646, 2.927647]
+EPOCHS = list(range(100, 1001, 100))
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tensors here are tiny: extra intra-op threads only add overhead (4x on a busy 2-core machine).
+    The plugin's autouse fixture restores the thread count afterwards."""
+    torch.set_num_threads(1)
+
+
+def _table(losses, expected, atol, what):
+    assert [e for e, _ in losses] == EPOCHS, f"{what}: record (epoch, loss) every 100 epochs, 1..1000"
+    assert_close(torch.tensor([l for _, l in losses], dtype=torch.float64),
+                 torch.tensor(expected, dtype=torch.float64), atol=atol, rtol=0,
+                 msg=lambda m: f"{what}: the loss table differs from the tutorial's\n{m}")
+
+
+@claim("training.temperature-data-values")
+def test_temperature_data_is_the_tutorials(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    assert t_c.dtype == t_u.dtype == torch.float32 and t_c.device.type == device
+    assert_close(t_c, torch.tensor(T_C, device=device), rtol=0, atol=0, msg="t_c values are not the tutorial's")
+    assert_close(t_u, torch.tensor(T_U, device=device), rtol=0, atol=0, msg="t_u values are not the tutorial's")
+    t_c.unsqueeze_(1)
+    assert tutorial.temperature_data(device)[0].shape == (11,), "return fresh tensors on every call"
+
+
+@claim("training.linear-model-w-times-t-plus-b")
+def test_model_is_w_times_t_plus_b(tutorial, device):
+    t = torch.tensor([1.0, 2.0], device=device)
+    assert_close(tutorial.model(t, torch.tensor(3.0, device=device), torch.tensor(0.5, device=device)),
+                 torch.tensor([3.5, 6.5], device=device), msg="model(t_u, w, b) must be w * t_u + b")
+
+
+@claim("training.linear-model-w-times-t-plus-b")
+def test_model_reproduces_printed_predictions(tutorial, device):
+    _, t_u = tutorial.temperature_data(device)
+    t_p = tutorial.model(t_u, torch.tensor(0.28919, device=device), torch.tensor(0.84249, device=device))
+    assert_close(t_p, torch.tensor(PRINTED_T_P, device=device), atol=2e-3, rtol=0,
+                 msg=lambda m: f"model(t_u, w, b) should be w * t_u + b for every reading\n{m}")
+
+
+@claim("loss.mse-mean-of-squares")
+def test_mse_is_mean_of_squared_differences(tutorial, device):
+    t_p = torch.tensor([1.0, 3.0], device=device)
+    t_c = torch.tensor([0.0, 0.0], device=device)
+    assert_close(tutorial.mse(t_p, t_c), torch.tensor(5.0, device=device),
+                 msg="mse([1, 3], [0, 0]) is (1 + 9) / 2 = 5: square the differences, then take the mean")
+
+
+@claim("loss.mse-mean-of-squares")
+def test_mse_of_printed_predictions(tutorial, device):
+    t_c, _ = tutorial.temperature_data(device)
+    loss = tutorial.mse(torch.tensor(PRINTED_T_P, device=device), t_c)
+    # printed 47.0433; the t_p it was computed from are themselves rounded to 4 decimals
+    assert_close(loss, torch.tensor(47.0433, device=device), atol=2e-4, rtol=0)
+
+
+@claim("training.hand-written-gradient")
+def test_derivative_pieces(tutorial, device):
+    t_p = torch.tensor([1.0, 3.0, 5.0, 7.0], device=device)
+    t_c = torch.ones(4, device=device)
+    assert_close(tutorial.dloss_dmodel(t_p, t_c), torch.tensor([0.0, 1.0, 2.0, 3.0], device=device),
+                 msg="dloss_dmodel is 2 * (t_p - t_c) / n (n = number of samples)")
+    t_u = torch.tensor([5.0, 7.0], device=device)
+    assert_close(tutorial.dmodel_dw(t_u, 2.0, 1.0), t_u, msg="d(w * t_u + b)/dw is t_u")
+    assert tutorial.dmodel_db(t_u, 2.0, 1.0) == 1.0, "d(w * t_u + b)/db is 1"
+
+
+@claim("training.hand-written-gradient")
+def test_grad_fn_matches_the_printed_autograd_gradient(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    w, b = torch.tensor(1.0, device=device), torch.tensor(0.0, device=device)
+    grad = tutorial.grad_fn(t_u, t_c, tutorial.model(t_u, w, b), w, b)
+    assert grad.shape == (2,), "grad_fn returns torch.stack([dloss/dw, dloss/db])"
+    assert_close(grad, torch.tensor([4517.2969, 82.6000], device=device), atol=5e-4, rtol=0,
+                 msg=lambda m: f"grad_fn: sum dloss_dmodel * dmodel_dw and dloss_dmodel * dmodel_db\n{m}")
+
+
+@claim("misc.pytorch-lightning-high-level-api")
+def test_lightning_builds_on_nn_module():
+    try:
+        import lightning as pl
+    except ImportError:
+        pl = pytest.importorskip("pytorch_lightning",
+                                 reason="unchecked: neither lightning nor pytorch_lightning is installed")
+    assert issubclass(pl.LightningModule, torch.nn.Module)
+    assert callable(pl.Trainer)
+
+
+@claim("training.hand-written-gd-loss-table")
+def test_hand_written_gradient_descent_prints_the_table(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    params, losses = tutorial.training_loop_manual(
+        1000, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
+    _table(losses, HAND_WRITTEN_TABLE, 5e-6 if device == "cpu" else 1e-4, "hand-written gradient descent")
+    assert_close(params, torch.tensor([4.8021, -14.1031], device=device), atol=5e-5, rtol=0,
+                 msg=lambda m: f"return the final params (w, b) = (4.8021, -14.1031)\n{m}")
+
+
+@claim("training.input-normalization-needed")
+def test_raw_inputs_diverge_at_the_same_learning_rate(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    raw_params, raw_losses = tutorial.training_loop_manual(
+        100, 1e-2, torch.tensor([1.0, 0.0], device=device), t_u, t_c)
+    assert torch.isnan(raw_params).all(), "on raw t_u, lr 1e-2 overshoots until the params are nan"
+    _, scaled_losses = tutorial.training_loop_manual(
+        100, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
+    assert_close(scaled_losses[-1][1], 22.148710, atol=5e-6 if device == "cpu" else 1e-4, rtol=0)  # from 80.3643
+
+
+@claim("numpy.detach-before-numpy-for-plot")
+def test_numpy_needs_detach_when_grad_is_tracked():
+    t_p = torch.tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad"):
+        t_p.numpy()
+    assert t_p.detach().numpy().tolist() == [2.0, 4.0]
+
+
+@claim("autograd.grad-is-none-before-backward")
+def test_grad_is_none_until_backward(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    assert params.grad is None
+    tutorial.mse(tutorial.model(t_u, *params), t_c).backward()
+    assert params.grad is not None and params.grad.shape == params.shape
+
+
+@claim("autograd.first-loss-and-gradient")
+def test_first_loss_and_gradient_on_raw_data(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    loss = tutorial.mse(tutorial.model(t_u, *params), t_c)
+    loss.backward()
+    assert_close(loss.detach(), torch.tensor(1763.8848, device=device), atol=5e-4, rtol=0,
+                 msg=lambda m: f"the first loss on raw t_u with w=1, b=0 is 1763.8848\n{m}")
+    assert type(loss.grad_fn).__name__ == "MeanBackward0", "the loss ends with .mean()"
+    assert_close(params.grad, torch.tensor([4517.2969, 82.6000], device=device), atol=5e-4, rtol=0)
+
+
+@claim("autograd.tensors-remember-origin")
+def test_result_links_back_to_leaf(device):
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    loss = (params * 2).sum()
+    assert params.grad_fn is None and params.is_leaf
+    mul_node = loss.grad_fn.next_functions[0][0]
+    assert type(mul_node.next_functions[0][0]).__name__ == "AccumulateGrad"
+    assert mul_node.next_functions[0][0].variable is params
+
+
+@claim("autograd.backward-accumulates-at-leaves")
+def test_second_backward_doubles_grad_until_zeroed(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    for _ in range(2):
+        tutorial.mse(tutorial.model(t_u, *params), t_c).backward()
+    assert_close(params.grad, torch.tensor([9034.5938, 165.2000], device=device), atol=1e-3, rtol=0)
+    params.grad.zero_()
+    assert_close(params.grad, torch.zeros(2, device=device))
+
+
+@claim("autograd.no-grad-in-place-update")
+def test_update_under_no_grad_keeps_a_leaf(device):
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    (params * 3).sum().backward()
+    with torch.no_grad():
+        params -= 1e-2 * params.grad
+    assert params.is_leaf and params.grad_fn is None and params.requires_grad
+    assert_close(params.detach(), torch.tensor([0.97, -0.03], device=device))
+
+
+@claim("autograd.no-grad-in-place-update")
+def test_update_outside_no_grad_raises(device):
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        params -= 1e-2
+
+
+@claim("autograd.in-place-breaks-backward")
+def test_modifying_a_saved_tensor_breaks_backward(device):
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = x.exp()  # exp saves its output for the backward pass
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+@claim("autograd.set-grad-enabled")
+def test_set_grad_enabled_false_builds_no_graph(device):
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    with torch.set_grad_enabled(False):
+        y = params * 2
+    assert not y.requires_grad and y.grad_fn is None
+    torch.set_grad_enabled(False)  # the call form; the autouse fixture restores grad mode
+    assert not torch.is_grad_enabled() and (params * 2).grad_fn is None
+
+
+@claim("autograd.training-loop-loss-table")
+def test_autograd_loop_prints_the_table(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    start = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    params, losses = tutorial.training_loop_autograd(1000, 1e-2, start, 0.1 * t_u, t_c)
+    _table(losses, AUTOGRAD_TABLE, 5e-6 if device == "cpu" else 1e-4, "autograd training loop")
+    assert_close(params.detach(), torch.tensor([4.8021, -14.1031], device=device), atol=5e-5, rtol=0)
+    assert params is start and params.is_leaf, "update params in place under torch.no_grad()"
+
+
+@claim("autograd.same-result-as-hand-written")
+def test_autograd_and_hand_written_agree(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    auto, auto_losses = tutorial.training_loop_autograd(
+        1000, 1e-2, torch.tensor([1.0, 0.0], device=device, requires_grad=True), 0.1 * t_u, t_c)
+    manual, manual_losses = tutorial.training_loop_manual(
+        1000, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
+    assert_close(auto.detach(), manual, atol=5e-5, rtol=0)
+    assert max(abs(a - m) for (_, a), (_, m) in zip(auto_losses, manual_losses)) < 1e-5
+
+
+@claim("graph.unbind-backward-name")
+def test_unpacked_param_grad_fn_is_unbind_backward(device):
+    w, b = torch.tensor([4.8021, -14.1031], device=device, requires_grad=True)
+    assert type(w.grad_fn).__name__ == "UnbindBackward"
+
+
+@claim("graph.unbind-backward0-name")
+def test_unpacked_param_grad_fn_is_unbind_backward0(device):
+    w, b = torch.tensor([4.8021, -14.1031], device=device, requires_grad=True)
+    assert type(w.grad_fn).__name__ == "UnbindBackward0"
+    assert "grad_fn=<UnbindBackward0>" in repr(b)
+
+
+@claim("optim.optimizer-retains-params")
+def test_optimizer_holds_the_very_tensor(device):
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    optimizer = optim.Adam([params], lr=1e-1)
+    assert optimizer.param_groups[0]["params"][0] is params
+    assert optimizer.param_groups[0]["lr"] == 1e-1
+
+
+@claim("optim.zero-grad-zeroes-before-2")
+def test_zero_grad_fills_zeros(device):
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    optimizer = optim.SGD([params], lr=1e-2)
+    (params * 3).sum().backward()
+    optimizer.zero_grad()
+    assert params.grad is not None, "zero_grad() set .grad to None"
+    assert_close(params.grad, torch.zeros(2, device=device))
+
+
+@claim("optim.zero-grad-none-from-2")
+def test_zero_grad_sets_grad_to_none(device):
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    optimizer = optim.SGD([params], lr=1e-2)
+    (params * 3).sum().backward()
+    optimizer.zero_grad()
+    assert params.grad is None
+    (params * 3).sum().backward()
+    optimizer.zero_grad(set_to_none=False)
+    assert_close(params.grad, torch.zeros(2, device=device))
+
+
+@claim("optim.step-updates-params")
+def test_sgd_step_updates_params(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    optimizer = optim.SGD([params], lr=1e-2)
+    tutorial.mse(tutorial.model(0.1 * t_u, *params), t_c).backward()
+    assert_close(params.grad, torch.tensor([-77.6140, -10.6400], device=device), atol=5e-4, rtol=0)
+    optimizer.step()
+    assert_close(params.detach(), torch.tensor([1.7761, 0.1064], device=device), atol=5e-5, rtol=0)
+
+
+@claim("optim.adam-adaptive-learning-rate")
+def test_adam_converges_on_raw_inputs_where_sgd_diverges(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    params, _ = tutorial.training_loop_optimizer(2000, optim.Adam([params], lr=1e-1), params, t_u, t_c)
+    assert_close(params.detach(), torch.tensor([0.5367, -17.3021], device=device), atol=5e-4, rtol=0)
+    sgd_params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    sgd_params, _ = tutorial.training_loop_optimizer(100, optim.SGD([sgd_params], lr=1e-1), sgd_params, t_u, t_c)
+    assert torch.isnan(sgd_params).all(), "plain SGD at lr 1e-1 on raw t_u diverges"
+
+
+@claim("optim.adam-loss-table")
+def test_adam_prints_the_table_and_ends_at_printed_params(tutorial, device):
+    t_c, t_u = tutorial.temperature_data(device)
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    optimizer = optim.Adam([params], lr=1e-1)
+    params, losses = tutorial.training_loop_optimizer(1000, optimizer, params, 0.1 * t_u, t_c)
+    _table(losses, ADAM_TABLE, 1e-5 if device == "cpu" else 1e-4, "Adam training loop")
+    assert_close(params.detach(), torch.tensor([5.3676, -17.3044], device=device), atol=5e-5, rtol=0)
+    assert_close(losses[-1][1], 2.9276, atol=5e-5, rtol=0)
+
+
+@claim("optim.fahrenheit-exact-values")
+def test_exact_values_convert_fahrenheit_to_celsius(tutorial, device):
+    celsius = tutorial.model(0.1 * torch.tensor([32.0, 212.0], device=device), 5.5556, -17.7778)
+    assert_close(celsius, torch.tensor([0.0, 100.0], device=device), atol=1e-3, rtol=0)
+    t_c, t_u = tutorial.temperature_data(device)
+    exact_loss = tutorial.mse(tutorial.model(0.1 * t_u, 50 / 9, -160 / 9), t_c)
+    assert_close(exact_loss, torch.tensor(3.2685, device=device), atol=5e-4, rtol=0)
+    assert exact_loss.item() > 2.9276, "on noisy readings the exact conversion is not the best fit"
