@@ -1,0 +1,176 @@
+"""Speed and memory claims of the "PyTorch Tutorial" after Deep Learning with PyTorch (seed 002).
+
+Each test measures its claim side by side (tests/helpers/bench.py) and decides it with the threshold
+its catalog entry states (spec/claims/dlwpt.bench.toml). Without timing they run once as smoke tests.
+"""
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.testing import assert_close
+from torch.utils.data import DataLoader, Dataset
+
+from tests.helpers.bench import fmt_bytes, held_bytes
+
+claim = pytest.mark.claim
+
+
+@claim("bench.tensor-vs-list-bytes")
+def test_a_float32_tensor_takes_4_bytes_per_number_a_list_at_least_32(bench, device):
+    values = [float(i) for i in range(1_000_000)]
+    t = torch.tensor(values, device=device)
+    tensor_bytes = t.element_size() * t.nelement()
+    list_bytes = sys.getsizeof(values) + sum(sys.getsizeof(v) for v in values)
+    assert tensor_bytes == 4_000_000
+    assert list_bytes >= 32_000_000  # an 8-byte pointer plus a 24-byte float object per number
+    bench.table("1e6 numbers", "bytes", "bytes per number")
+    bench.row("float32 tensor", fmt_bytes(tensor_bytes), f"{tensor_bytes / 1e6:.1f}")
+    bench.row("Python list of float", fmt_bytes(list_bytes), f"{list_bytes / 1e6:.1f}")
+    bench.check("list bytes / tensor bytes", list_bytes, tensor_bytes, ">=", 8)
+    bench.finish(lambda: t.sum())
+
+
+@claim("bench.tensor-sum-vs-list-sum")
+def test_summing_a_tensor_beats_summing_a_python_list(bench, device):
+    n = bench.size(1_000_000, 1_000)
+    values = [float(i % 1000) for i in range(n)]
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    assert t.sum().item() == sum(values)
+    times = bench.time({"sum(list)": lambda: sum(values), "tensor.sum()": lambda: t.sum()})
+    bench.table("numbers", "sum(list)", "tensor.sum()", "list / tensor")
+    bench.row(f"{n:.0e}", times["sum(list)"], times["tensor.sum()"],
+              bench.ratio(times["sum(list)"], times["tensor.sum()"]))
+    bench.check("sum(list) / tensor.sum() at 1e6", times["sum(list)"], times["tensor.sum()"], ">=", 10)
+    bench.finish(lambda: t.sum())
+
+
+@claim("bench.gpu-matmul-crossover")
+def test_cuda_matmul_wins_only_once_matrices_are_large(bench, device):
+    bench.table("n (n x n @ n x n)", "cpu", device, "cpu / cuda")
+    times = {}
+    for n in bench.size([3, 64, 256, 1024, 4096], [3, 64]):
+        a = torch.randn(n, n)
+        a_dev = a.to(device)
+        assert_close((a_dev @ a_dev).cpu(), a @ a, rtol=1e-3, atol=1e-3 * n)
+        times[n] = t = bench.time({"cpu": lambda: a @ a, device: lambda: a_dev @ a_dev}, label=f"n={n}", rounds=7)
+        bench.row(n, t["cpu"], t[device], bench.ratio(t["cpu"], t[device]))
+    big, tiny = times[max(times)], times[3]
+    bench.check(f"cpu / {device} at n=4096", big["cpu"], big[device], ">=", 10)
+    bench.check(f"cpu / {device} at n=3 (the tutorial's 3x3)", tiny["cpu"], tiny[device], "<=", 1)
+    bench.finish(lambda: a_dev @ a_dev)
+
+
+@claim("bench.from-numpy-no-copy-cost")
+def test_from_numpy_and_numpy_cost_stays_flat_while_a_copy_grows(bench, device):
+    sizes = bench.size([10 ** 3, 10 ** 4, 10 ** 5, 10 ** 6, 10 ** 7], [10 ** 3])
+    bench.table("elements", "torch.tensor(arr)", "from_numpy", ".numpy()", "tensor / from_numpy")
+    t = {}
+    for n in sizes:
+        arr = np.random.default_rng(0).standard_normal(n)
+        shared = torch.from_numpy(arr)
+        assert np.shares_memory(shared.numpy(), arr) and not np.shares_memory(torch.tensor(arr).numpy(), arr)
+        t[n] = bench.time({"torch.tensor(arr)": lambda: torch.tensor(arr), "from_numpy": lambda: torch.from_numpy(arr),
+                           ".numpy()": lambda: shared.numpy()}, label=f"{n:.0e}")
+        bench.row(f"{n:.0e}", *t[n].values(), bench.ratio(t[n]["torch.tensor(arr)"], t[n]["from_numpy"]))
+    big, small = t[sizes[-1]], t[sizes[0]]
+    bench.check("torch.tensor(arr) / from_numpy at 1e7", big["torch.tensor(arr)"], big["from_numpy"], ">=", 100)
+    bench.check("from_numpy at 1e7 / at 1e3", big["from_numpy"], small["from_numpy"], "<=", 3)
+    bench.check(".numpy() at 1e7 / at 1e3", big[".numpy()"], small[".numpy()"], "<=", 3)
+    bench.finish(lambda: torch.from_numpy(arr))
+
+
+@claim("bench.float32-halves-memory")
+def test_converting_to_float32_halves_the_bytes(bench, device):
+    t64 = torch.from_numpy(np.random.default_rng(0).standard_normal((1000, 1000))).to(device)
+    t32 = t64.to(dtype=torch.float32)
+    assert t64.dtype == torch.float64
+    b64, b32 = t64.element_size() * t64.nelement(), t32.element_size() * t32.nelement()
+    assert (b64, b32) == (8_000_000, 4_000_000)
+    bench.table("1000 x 1000 from numpy", "bytes")
+    bench.row("float64 (as converted)", fmt_bytes(b64))
+    bench.row("float32", fmt_bytes(b32))
+    bench.check("float64 bytes / float32 bytes", b64, b32, ">=", 2)
+    bench.finish(lambda: t64.to(dtype=torch.float32))
+
+
+def _gd_step(tutorial, t_u, t_c, dtype):
+    """One epoch of the tutorial's autograd loop (training_loop_autograd) in the given dtype."""
+    params = torch.tensor([1.0, 0.0], dtype=dtype, device=t_u.device, requires_grad=True)
+    t_u, t_c = t_u.to(dtype), t_c.to(dtype)
+    return lambda: tutorial.training_loop_autograd(1, 1e-2, params, t_u, t_c)
+
+
+@claim("bench.float32-step-time")
+def test_float32_makes_a_memory_bound_regression_step_faster(bench, device, tutorial):
+    t_c, t_u = tutorial.temperature_data(device)
+    bench.table("points", "float64 step", "float32 step", "float64 / float32")
+    scaled = 100_000 if device == "cpu" else 10_000_000  # enough points to be memory-bound on each device
+    for n in (1, bench.size(scaled, 10)):
+        x, y, label = 0.1 * t_u.repeat(n), t_c.repeat(n), f"{11 * n:.2g}"
+        t = bench.time({"float64": _gd_step(tutorial, x, y, torch.float64),
+                        "float32": _gd_step(tutorial, x, y, torch.float32)}, label=label)
+        bench.row(label, t["float64"], t["float32"], bench.ratio(t["float64"], t["float32"]))
+    bench.check(f"float64 / float32 step at {label} points", t["float64"], t["float32"], ">=", 1.3)
+    bench.finish(_gd_step(tutorial, x, y, torch.float32))
+
+
+class SlowDataset(Dataset):
+    """Items that take `delay` seconds each to 'read', like files on a slow disk."""
+
+    def __init__(self, n, delay):
+        self.n, self.delay = n, delay
+
+    def __getitem__(self, i):
+        time.sleep(self.delay)
+        return torch.full((4,), float(i))
+
+    def __len__(self):
+        return self.n
+
+
+@claim("bench.dataloader-workers-parallel")
+def test_two_workers_load_a_slow_dataset_faster_than_the_main_process(bench):
+    n, delay = bench.size((48, 0.02), (8, 0.0))
+    dataset = SlowDataset(n, delay)
+    epoch = lambda workers: torch.cat(list(DataLoader(dataset, batch_size=8, num_workers=workers)))  # noqa: E731
+    assert_close(epoch(2), epoch(0))  # same batches, same order
+    t = bench.time({"num_workers=0": lambda: epoch(0), "num_workers=2": lambda: epoch(2)}, rounds=5, warmup=0)
+    bench.table(f"{n} items x {delay * 1e3:g} ms, batch 8", "one epoch (incl. worker start-up)")
+    for name, timing in t.items():
+        bench.row(name, timing)
+    bench.check("num_workers=0 / num_workers=2", t["num_workers=0"], t["num_workers=2"], ">=", 1.25)
+    bench.finish(lambda: epoch(2), rounds=1)
+
+
+@claim("bench.no-grad-keeps-no-graph")
+def test_a_forward_under_no_grad_keeps_no_activations_alive(bench, device, tutorial):
+    torch.manual_seed(0)
+    seq_model = tutorial.make_seq_model().to(device)
+    x = torch.randn(2_000_000, 1, device=device)  # the hidden activations are 2e6 x 8 float32 = 64 MB
+    with torch.no_grad():
+        out_plain, plain = held_bytes(lambda: seq_model(x), device)
+    out_graph, graph = held_bytes(lambda: seq_model(x), device)
+    assert out_plain.grad_fn is None and out_graph.grad_fn is not None
+    bench.table("forward of the 1-8-1 model on 2e6 points", "memory held while the output lives")
+    bench.row("under torch.no_grad()", fmt_bytes(plain))
+    bench.row("with the graph", fmt_bytes(graph))
+    bench.check("(held with graph - held under no_grad) / 64 MB of activations", graph - plain, 64_000_000, ">=", 0.9)
+    bench.finish(lambda: seq_model(x))
+
+
+@claim("bench.batching-improves-performance")
+def test_one_call_on_a_batch_beats_one_call_per_row(bench, device):
+    torch.manual_seed(0)
+    linear_model = nn.Linear(1, 1).to(device)
+    bench.table("B", "B calls on single rows", "one call on the batch", "rows / batch")
+    for b in bench.size([1, 16, 256, 4096], [16]):
+        x = torch.randn(b, 1, device=device)
+        assert_close(torch.cat([linear_model(row) for row in x.split(1)]), linear_model(x))
+        t = bench.time({"rows": lambda: [linear_model(row) for row in x.split(1)], "batch": lambda: linear_model(x)},
+                       label=f"B={b}")
+        bench.row(b, t["rows"], t["batch"], bench.ratio(t["rows"], t["batch"]))
+    bench.check("B single-row calls / one batched call at B=4096", t["rows"], t["batch"], ">=", 50)
+    bench.finish(lambda: linear_model(x))
