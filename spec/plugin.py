@@ -180,6 +180,7 @@ def _global_state():
         "dtype": torch.get_default_dtype(),
         "grad": torch.is_grad_enabled(),
         "anomaly": torch.is_anomaly_enabled(),
+        "warn_always": torch.is_warn_always_enabled(),
         "deterministic": torch.are_deterministic_algorithms_enabled(),
         "deterministic_warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
         "cudnn": (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark),
@@ -202,6 +203,7 @@ def _restore(state):
     torch.set_default_dtype(state["dtype"])
     torch.set_grad_enabled(state["grad"])
     torch.set_anomaly_enabled(state["anomaly"])
+    torch.set_warn_always(state["warn_always"])
     if (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()) \
             != (state["deterministic"], state["deterministic_warn_only"]):
         # only when changed: the call imports torch._inductor (and sympy), ~5 s the first time
@@ -221,7 +223,7 @@ def _restore(state):
 @pytest.fixture(autouse=True)
 def _isolate_torch_state():
     """Restore every global torch/numpy/random setting a test may touch (seeds, default dtype,
-    grad mode, anomaly and deterministic flags, threads, __future__ flags, default device)."""
+    grad mode, anomaly, warn-always and deterministic flags, threads, __future__ flags, default device)."""
     state = _global_state()
     yield
     _restore(state)

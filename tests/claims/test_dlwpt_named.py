@@ -27,14 +27,9 @@ def test_sum_over_named_dimension(device):
 
 @claim("named.experimental-user-warning")
 def test_named_tensors_warn_experimental():
-    # the warning is issued once per process unless warn_always is on
-    previous = torch.is_warn_always_enabled()
-    torch.set_warn_always(True)
-    try:
-        with pytest.warns(UserWarning, match="Named tensors and all their associated APIs are an experimental"):
-            torch.randn(2, 3, 4, 4, names=NAMES)
-    finally:
-        torch.set_warn_always(previous)
+    torch.set_warn_always(True)  # the warning is issued once per process otherwise; the plugin restores it
+    with pytest.warns(UserWarning, match="Named tensors and all their associated APIs are an experimental"):
+        torch.randn(2, 3, 4, 4, names=NAMES)
 
 
 @claim("named.removed-names-argument")

@@ -1,5 +1,7 @@
 """dlwpt (seed 002), sections "Estimating parameters", "PyTorch Autograd" and "Optimizers":
 the temperature regression, exact to the printed digits."""
+import warnings
+
 import pytest
 import torch
 from torch import optim
@@ -223,6 +225,33 @@ def test_autograd_loop_prints_the_table(tutorial, device):
     _table(losses, AUTOGRAD_TABLE, 5e-6 if device == "cpu" else 1e-4, "autograd training loop")
     assert_close(params.detach(), torch.tensor([4.8021, -14.1031], device=device), atol=5e-5, rtol=0)
     assert params is start and params.is_leaf, "update params in place under torch.no_grad()"
+
+
+def _float_of_loss(device):
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    loss = ((params[0] * torch.tensor(T_U, device=device) + params[1] - torch.tensor(T_C, device=device)) ** 2).mean()
+    torch.set_warn_always(True)  # a TORCH_WARN_ONCE warning; the plugin restores the flag
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = float(loss)
+    assert value == pytest.approx(1763.8848, abs=5e-4)
+    return [str(w.message) for w in caught]
+
+
+@claim("autograd.float-of-loss-is-silent")
+def test_float_of_a_requires_grad_loss_is_silent(device):
+    assert _float_of_loss(device) == []
+
+
+@claim("autograd.float-of-loss-warns")
+def test_float_of_a_requires_grad_loss_warns(device):
+    messages = _float_of_loss(device)
+    assert any(m.startswith("Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                            "behavior.") for m in messages), messages
+    loss = torch.ones((), device=device, requires_grad=True) * 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert loss.item() == 2.0
 
 
 @claim("autograd.same-result-as-hand-written")

@@ -121,12 +121,13 @@ def test_global_torch_state_is_restored_after_each_test(mini):
         @pytest.mark.claim("t.one")
         def test_a_changes_everything():
             torch.manual_seed(0); torch.set_default_dtype(torch.float64); torch.set_grad_enabled(False)
-            torch.use_deterministic_algorithms(True); torch.set_anomaly_enabled(True)
+            torch.use_deterministic_algorithms(True); torch.set_anomaly_enabled(True); torch.set_warn_always(True)
             torch.__future__.set_overwrite_module_params_on_conversion(True)
         @pytest.mark.claim("t.one")
         def test_b_sees_the_defaults():
             assert torch.get_default_dtype() == torch.float32 and torch.is_grad_enabled()
             assert not torch.are_deterministic_algorithms_enabled() and not torch.is_anomaly_enabled()
+            assert not torch.is_warn_always_enabled()
             assert not torch.__future__.get_overwrite_module_params_on_conversion()
     ''')
     torch = pytest.importorskip("torch")
