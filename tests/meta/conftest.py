@@ -36,7 +36,7 @@ class MiniProject:
 
     def run(self, *args):
         # plugins of the outer session that only cost time here (hypothesis' summary: ~1.8 s a run)
-        quiet = ["-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:hypothesispytest"]
+        quiet = ["-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
         return self.pytester.runpytest("-p", "spec.plugin", *quiet, "--catalog", str(self.catalog), *args)
 
     def report(self, *args):
