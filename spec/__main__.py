@@ -33,8 +33,13 @@ def pytest_args(paths: List[str], extra: List[str]) -> List[str]:
 
 
 def run_claims(extra: List[str]) -> int:
+    """Every claim: tests/claims, and tests/benchmarks run once untimed (memory claims are decided,
+    speed claims read 'unchecked: timing disabled'; `python -m spec bench` times them)."""
+    import importlib.util
+
     import pytest
-    return int(pytest.main(pytest_args(["tests/claims"], ["--claims-table", *extra])))
+    untimed = ["--benchmark-disable"] if importlib.util.find_spec("pytest_benchmark") else []
+    return int(pytest.main(pytest_args(["tests/claims", "tests/benchmarks"], ["--claims-table", *untimed, *extra])))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
