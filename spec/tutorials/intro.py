@@ -63,10 +63,12 @@ class LinearRegression(nn.Module):
     """
 
     def __init__(self, input_size: int = input_size, output_size: int = output_size):
+        """One ``nn.Linear(input_size, output_size)`` layer as ``self.linear`` (after ``super().__init__()``)."""
         super().__init__()
         self.linear = nn.Linear(input_size, output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The forward pass y_hat = Wx + b: ``self.linear(x)``."""
         return self.linear(x)
 
 

@@ -33,9 +33,10 @@ def test_linear_is_one_addmm_node(device):
     model = nn.Linear(1, 1).to(device)
     y_hat = model(torch.tensor([[0.0], [1.0], [2.0]], device=device))
     assert type(y_hat.grad_fn).__name__ == "AddmmBackward0", "Wx + b is recorded as one fused addmm node"
-    leaves = {id(fn.variable) for fn, _ in y_hat.grad_fn.next_functions
-              if fn is not None and hasattr(fn, "variable")}
-    assert id(model.bias) in leaves
+    inputs = [fn for fn, _ in y_hat.grad_fn.next_functions if fn is not None]
+    leaves = [fn.variable for fn in inputs if hasattr(fn, "variable")]  # the bias, directly
+    leaves += [g.variable for fn in inputs for g, _ in fn.next_functions if hasattr(g, "variable")]  # W through W.T
+    assert len(leaves) == 2 and leaves[0] is model.bias and leaves[1] is model.weight
 
 
 @claim("autograd.variable-is-tensor")

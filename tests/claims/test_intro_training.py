@@ -35,6 +35,13 @@ def _zero_model(tutorial, device):
     return my_model
 
 
+def _assert_on_least_squares_line(A, b, x, y, why):
+    """A and b are within 0.01 of the closed-form least-squares slope and intercept of (x, y)."""
+    intercept, slope = lstsq_line(x.cpu(), y.cpu())
+    assert abs(A.item() - slope) < 0.01, f"A = {A.item():.4f}, least squares {slope:.4f}: {why}"
+    assert abs(b.item() - intercept) < 0.01, f"b = {b.item():.4f}, least squares {intercept:.4f}: {why}"
+
+
 @claim("training.linear-data")
 def test_linear_data_shapes_and_range(tutorial):
     torch.manual_seed(SEED)
@@ -155,11 +162,8 @@ def test_zero_grad_sets_none(tutorial, device):
 def test_manual_loop_reaches_least_squares_line(tutorial, device):
     my_model, x, y = _model_and_data(tutorial, device)
     _, (A, b) = tutorial.train_manual(my_model, x, y, 0.05, 500)
-    intercept, slope = lstsq_line(x.cpu(), y.cpu())
     # 500 epochs leave the slow direction of the loss ~1e-3 from the optimum on this seed
-    why = "check zero_grad() every epoch, the sign of the update and the learning rate"
-    assert abs(A.item() - slope) < 0.01, f"A = {A.item():.4f}, least squares {slope:.4f}: {why}"
-    assert abs(b.item() - intercept) < 0.01, f"b = {b.item():.4f}, least squares {intercept:.4f}: {why}"
+    _assert_on_least_squares_line(A, b, x, y, "check zero_grad() every epoch, the sign of the update and the learning rate")
 
 
 @claim("training.learned-line-near-truth")
@@ -233,10 +237,7 @@ def test_sgd_loop_follows_manual_loop(tutorial, device):
 def test_sgd_loop_reaches_least_squares_line(tutorial, device):
     my_model, x, y = _model_and_data(tutorial, device)
     _, (A, b) = tutorial.train_sgd(my_model, x, y, 0.05, 500)
-    intercept, slope = lstsq_line(x.cpu(), y.cpu())
-    why = "check zero_grad() every epoch, opt.step() after backward, and lr=0.05"
-    assert abs(A.item() - slope) < 0.01, f"A = {A.item():.4f}, least squares {slope:.4f}: {why}"
-    assert abs(b.item() - intercept) < 0.01, f"b = {b.item():.4f}, least squares {intercept:.4f}: {why}"
+    _assert_on_least_squares_line(A, b, x, y, "check zero_grad() every epoch, opt.step() after backward, and lr=0.05")
 
 
 @claim("optim.sgd-adam-rmsprop")
