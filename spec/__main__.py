@@ -2,6 +2,7 @@
 python -m spec learn  ...             walk the claims in tutorial order, first failure only
 python -m spec bench  ...             run the speed/memory benchmarks serially and print the ratios
 python -m spec matrix ...             run the suite on several torch versions and merge the reports
+python -m spec lint [--seeds DIR]     catalog lint: every claim tested, every test a known claim, quotes
 
 Any pytest option passes through: -k, -m, -x, -n auto, --devices cpu,cuda,
 --claims-report out.json, --seeds DIR ...  (see `pytest --help`, group "torch-spec").
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-SUBCOMMANDS = {"learn": "spec.learn", "bench": "spec.bench", "matrix": "spec.matrix"}
+SUBCOMMANDS = {"learn": "spec.learn", "bench": "spec.bench", "matrix": "spec.matrix", "lint": "spec.lint"}
 
 
 def project_root() -> Path:
@@ -54,4 +55,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        sys.exit(1)

@@ -46,3 +46,34 @@ def untested_claims(catalog: Catalog, found: Dict[str, List[str]]) -> List[str]:
 
 def unknown_claims(catalog: Catalog, found: Dict[str, List[str]]) -> List[str]:
     return [f"{cid} ({', '.join(where)})" for cid, where in found.items() if cid not in catalog.claims]
+
+
+def main(argv=None) -> int:
+    """python -m spec lint [--seeds DIR]: the catalog lint without running any test."""
+    import argparse
+    import os
+
+    from spec.__main__ import project_root
+    from spec.catalog import CatalogError, load_catalog
+    from spec.plugin import SEEDS_ENV
+
+    parser = argparse.ArgumentParser(prog="python -m spec lint", description=main.__doc__)
+    parser.add_argument("--seeds", default=os.environ.get(SEEDS_ENV),
+                        help=f"directory of the tutorial seeds (default ${SEEDS_ENV})")
+    args = parser.parse_args(argv)
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        print(f"catalog: {exc}")
+        return 1
+    root = project_root()
+    found = claim_ids_in_tests([root / "tests" / "claims", root / "tests" / "benchmarks"])
+    problems = [f"no test names claim {c}" for c in untested_claims(catalog, found)]
+    problems += [f"test names unknown claim {c}" for c in unknown_claims(catalog, found)]
+    if args.seeds:
+        problems += missing_quotes(catalog, Path(args.seeds))
+    for p in problems:
+        print(p)
+    quotes = f"quotes checked against {args.seeds}" if args.seeds else "quotes not checked (give --seeds DIR)"
+    print(f"{len(catalog.claims)} claims, {len(problems)} problem(s); {quotes}")
+    return 1 if problems else 0

@@ -86,3 +86,8 @@ def test_every_quote_occurs_verbatim_in_its_seed(pytestconfig):
     if not seeds:
         pytest.skip(f"unchecked: quotes not checked (give --seeds DIR or ${SEEDS_ENV})")
     assert lint.missing_quotes(load_catalog(), Path(seeds)) == []
+
+
+def test_the_lint_command_reports_on_the_real_catalog(capsys):
+    assert lint.main([]) == 0
+    assert "0 problem(s); quotes not checked (give --seeds DIR)" in capsys.readouterr().out
