@@ -14,6 +14,7 @@ claim = pytest.mark.claim
 def test_result_is_there_as_soon_as_the_line_runs(device):
     a = torch.ones(3, device=device)
     c = a + a  # no session, no compile step: the values already exist
+    a.fill_(5.0)  # a deferred (lazy) a + a would now see 5s
     assert isinstance(c, torch.Tensor)
     assert c.tolist() == [2.0, 2.0, 2.0]
 
