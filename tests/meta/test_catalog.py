@@ -88,6 +88,9 @@ def test_every_quote_occurs_verbatim_in_its_seed(pytestconfig):
     assert lint.missing_quotes(load_catalog(), Path(seeds)) == []
 
 
-def test_the_lint_command_reports_on_the_real_catalog(capsys):
+def test_the_lint_command_reports_on_the_real_catalog(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv(SEEDS_ENV, raising=False)
     assert lint.main([]) == 0
     assert "0 problem(s); quotes not checked (give --seeds DIR)" in capsys.readouterr().out
+    assert lint.main(["--seeds", str(tmp_path)]) == 1  # no seed files there
+    assert "seed file 000_5e7b58b47e6d2300.txt not found" in capsys.readouterr().out
