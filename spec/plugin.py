@@ -124,6 +124,7 @@ def pytest_collection_modifyitems(session, config, items):
             continue
         claim = catalog.claims[marker.args[0]]
         device = item.callspec.params.get("device") if hasattr(item, "callspec") else None
+        item.extra_keyword_matches.update((claim.id, claim.tutorial))  # so `-k` selects by claim/tutorial
         item.user_properties.append(("claim", claim.id))
         item.user_properties.append(("device", device or "any"))
         if not claim.holds_on(torch_version):

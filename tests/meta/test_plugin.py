@@ -150,3 +150,10 @@ def test_the_report_works_under_xdist(mini, no_cuda):
     result, report = mini.report("-n", "1", "--devices", "cpu")
     assert result.ret == 0
     assert [c["status"] for c in report["claims"]] == [{"cpu": "holds"}, {"cpu": "holds"}]
+
+
+def test_k_selects_by_claim_id_and_tutorial(mini):
+    mini.write_catalog(claim_toml("t.one"), claim_toml("u.two"))
+    mini.write_tests(PASSING + PASSING.replace('"t.one"', '"u.two"').replace("test_one", "test_two"))
+    assert mini.run("--devices", "cpu", "-k", "u.two").parseoutcomes() == {"passed": 1, "deselected": 1}
+    assert mini.run("--devices", "cpu", "-k", "toy").parseoutcomes() == {"passed": 2}
