@@ -6,7 +6,7 @@ from typing import Dict, Tuple
 
 import torch
 
-DEVICE_TYPES = ("cpu", "cuda")
+from spec.catalog import DEVICE_TYPES
 
 
 class DeviceError(ValueError):

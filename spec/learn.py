@@ -64,7 +64,6 @@ class WalkPlugin:
         self.results: "OrderedDict[str, ClaimResult]" = OrderedDict()
         self.collected: Dict[str, int] = {}
         self.calls: Dict[str, List[str]] = {}  # nodeid -> learner functions it called
-        self.usage_error: Optional[str] = None
 
     @staticmethod
     def claim_id(item) -> Optional[str]:

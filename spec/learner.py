@@ -465,7 +465,6 @@ def render(expl: Dict[str, Any], indent: str = "") -> List[str]:
 class LearnerPlugin:
     def __init__(self, config):
         self.config = config
-        self.hook_handle = None
 
     def _recorder(self) -> Recorder:
         return self.config.stash.setdefault(RECORDER_KEY, Recorder())

@@ -65,20 +65,23 @@ def seeds_dir(config) -> Optional[Path]:
     return Path(value) if value else None
 
 
+def _claim_named(config, marker):
+    """The Claim a @pytest.mark.claim marker names, or None (no marker, unknown id)."""
+    if marker is None or len(marker.args) != 1:
+        return None
+    return catalog_of(config).claims.get(marker.args[0])
+
+
 def claim_of(item):
     """The Claim named by the item's @pytest.mark.claim, or None."""
-    marker = item.get_closest_marker("claim")
-    if marker is None:
-        return None
-    return catalog_of(item.config).claims.get(marker.args[0] if marker.args else None)
+    return _claim_named(item.config, item.get_closest_marker("claim"))
 
 
 def pytest_generate_tests(metafunc):
     if "device" not in metafunc.fixturenames:
         return
     selected = metafunc.config.stash[DEVICES_KEY]
-    marker = metafunc.definition.get_closest_marker("claim")
-    claim = catalog_of(metafunc.config).claims.get(marker.args[0]) if marker and marker.args else None
+    claim = _claim_named(metafunc.config, metafunc.definition.get_closest_marker("claim"))
     # a device-generic claim runs on the selected devices (with 'auto', absent ones show as unchecked);
     # a device-only claim is always listed on its devices, so it is never silently missing
     wanted = list(claim.devices) if claim and claim.devices else [*selected.run, *selected.unavailable]

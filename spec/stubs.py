@@ -25,10 +25,6 @@ class Exercise:
     kind: str           # 'function', 'class' or 'method'
     lineno: int         # line of the def/class in the reference module
 
-    @property
-    def top(self) -> str:
-        return self.name.split(".")[0]
-
 
 def reference_modules(directory: Path = TUTORIALS_DIR) -> Dict[str, Path]:
     """tutorial id -> reference module path (every spec/tutorials/<id>.py but __init__)."""

@@ -14,7 +14,6 @@ def train_tensors(tutorial, device):
 
 
 LOOPS = ("train_manual_autograd", "train_sgd", "train_mse_loss")
-MODELS = ("module", "nested", "sequential", "train_step")
 
 
 @functools.lru_cache(maxsize=None)
