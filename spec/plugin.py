@@ -20,6 +20,7 @@ from spec.catalog import CLAIMS_DIR, CatalogError, load_catalog
 SEEDS_ENV = "TORCH_SPEC_SEEDS"
 CATALOG_KEY = pytest.StashKey()
 DEVICES_KEY = pytest.StashKey()
+CHANGED_KEY = pytest.StashKey()  # on an item whose claim is outside its `holds` range: that Claim
 
 
 def pytest_addoption(parser):
@@ -131,10 +132,53 @@ def pytest_collection_modifyitems(session, config, items):
         item.user_properties.append(("claim", claim.id))
         item.user_properties.append(("device", device or "any"))
         if not claim.holds_on(torch_version):
+            item.stash[CHANGED_KEY] = claim
             item.add_marker(pytest.mark.xfail(
-                strict=True, reason=f"changed (holds {claim.holds}, torch {torch_version}): {claim.otherwise}"))
+                strict=True, raises=_recorded_failure(claim),
+                reason=f"changed (holds {claim.holds}, torch {torch_version}): {claim.otherwise}"))
     if problems:
         raise pytest.UsageError("claim marker errors:\n  " + "\n  ".join(problems))
+
+
+class _RecordedFailure(type):
+    """xfail(raises=...) takes exception classes and asks isinstance(): a class of this metaclass
+    answers with the claim's `fails` record (type by name along the MRO, message by re.search)."""
+
+    def __instancecheck__(cls, exc) -> bool:
+        return cls.fails.matches(exc)
+
+
+def _recorded_failure(claim):
+    return _RecordedFailure("RecordedFailure", (Exception,), {"fails": claim.fails})
+
+
+def _first_line(text: str, width: int = 80) -> str:
+    line = (text.strip().splitlines() or [""])[0]
+    return line if len(line) <= width else line[:width - 3] + "..."
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Outside `holds`, a failure that is not the recorded one (and a pass) is a failed report; this
+    says so in words, naming what happened and what was recorded."""
+    outcome = yield
+    report = outcome.get_result()
+    claim = item.stash.get(CHANGED_KEY, None)
+    if claim is None or not report.failed or item.config.option.runxfail:
+        return
+    where = f"outside holds {claim.holds} on torch {torch.__version__}"
+    if call.excinfo is None:
+        if call.when == "call":  # strict XPASS
+            report.longrepr = (f"[XPASS(strict)] passed {where}, where it is recorded to fail with {claim.fails}: "
+                               f"the old behaviour is back, or the test no longer checks it ({claim.otherwise})")
+        return
+    exc = call.excinfo.value
+    note = (f"not the recorded failure: got {type(exc).__name__}: {_first_line(str(exc))}; "
+            f"recorded {claim.fails} ({where})")
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None and isinstance(getattr(crash, "message", None), str):
+        crash.message = f"{note}\n{crash.message}"
+    report.sections.append(("torch-spec", note))
 
 
 def pytest_report_header(config):
