@@ -116,3 +116,17 @@ def test_the_lint_command_reports_on_the_real_catalog(capsys, monkeypatch, tmp_p
     assert "0 problem(s); quotes not checked (give --seeds DIR)" in capsys.readouterr().out
     assert lint.main(["--seeds", str(tmp_path)]) == 1  # no seed files there
     assert "seed file 000_5e7b58b47e6d2300.txt not found" in capsys.readouterr().out
+
+
+def test_the_lint_command_says_once_that_the_seeds_directory_is_missing(capsys, tmp_path):
+    assert lint.main(["--seeds", str(tmp_path / "nope")]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"python -m spec lint: --seeds {tmp_path / 'nope'}: no such directory\n")
+
+
+def test_the_lint_command_takes_another_catalog(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv(SEEDS_ENV, raising=False)
+    load(tmp_path, HEADER + claim_toml("t.nobody-tests-this"))
+    assert lint.main(["--catalog", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "no test names claim t.nobody-tests-this" in out and "test names unknown claim data.shapes" in out
