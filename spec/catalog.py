@@ -64,7 +64,7 @@ class Fails:
         return self.raises in names and re.search(self.match, str(exc)) is not None
 
     def __str__(self) -> str:
-        return f"{self.raises} matching {self.match!r}"
+        return f"{self.raises} matching '{self.match}'"
 
 
 @dataclass(frozen=True)
