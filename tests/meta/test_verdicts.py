@@ -88,17 +88,33 @@ def test_inside_the_range_nothing_changes(mini):
     assert report["claims"][0]["details"]["cpu"].startswith("assert 2 == 3")
 
 
-@pytest.mark.parametrize("learner_code, status", [
+LEARNER_CODE = [
     ("def two():\n    return 2\n", "changed"),                        # the recorded failure
     ("def two():\n    return undefined_helper()\n", "broken"),        # the learner's own error
-])
-def test_in_learner_mode_the_learners_own_error_is_a_failure(mini, learner_code, status):
+]
+LEARNER_TEST = 'import pytest\n@pytest.mark.claim("t.old")\ndef test_old(tutorial):\n    assert tutorial.two() == 3\n'
+
+
+def _learner_world(mini, code):
     workspace = mini.pytester.mkdir("workspace")
-    (workspace / "toy.py").write_text(learner_code)
+    (workspace / "toy.py").write_text(code)
     mini.write_catalog(OLD + 'fails = { raises = "AssertionError", match = "assert 2 == 3" }\n')
-    mini.write_tests('import pytest\n@pytest.mark.claim("t.old")\ndef test_old(tutorial):\n'
-                     '    assert tutorial.two() == 3\n')
-    result, report = mini.report("--learner", str(workspace))
+    mini.write_tests(LEARNER_TEST)
+    return workspace
+
+
+@pytest.mark.parametrize("learner_code, status", LEARNER_CODE, ids=["recorded", "learners-own-error"])
+def test_in_learner_mode_the_learners_own_error_is_a_failure(mini, learner_code, status):
+    result, report = mini.report("--learner", str(_learner_world(mini, learner_code)))
     assert report["claims"][0]["status"] == {"any": status}
     if status == "broken":
         assert "got NameError: name 'undefined_helper' is not defined" in report["claims"][0]["details"]["any"]
+
+
+@pytest.mark.parametrize("learner_code, status", LEARNER_CODE, ids=["recorded", "learners-own-error"])
+def test_the_learn_walk_counts_the_learners_own_error_as_a_failure(mini, learner_code, status):
+    from spec import learn
+    workspace = _learner_world(mini, learner_code)
+    walk, _, _ = learn.run_walk(["t.old"], str(workspace), paths=[str(mini.pytester.path / "test_toy.py")],
+                                extra=["--catalog", str(mini.catalog), "-p", "spec.plugin", "--import-mode=importlib"])
+    assert walk.results["t.old"].status == {"changed": "changed", "broken": "failed"}[status]
