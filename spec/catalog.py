@@ -5,6 +5,7 @@ The catalog is prose only (no code). Each claim is checked by one or more tests 
 """
 from __future__ import annotations
 
+import builtins
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -26,12 +27,44 @@ ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
 TUTORIAL_KEYS = {"id": True, "title": True, "seeds": True}
 CLAIM_KEYS = {
     "id": True, "section": True, "quote": True, "says": True, "hint": True,
-    "holds": False, "otherwise": False, "erratum": False, "devices": False,
+    "holds": False, "otherwise": False, "fails": False, "erratum": False, "devices": False,
 }
+FAILS_KEYS = ("raises", "match")
+# exception names a `fails` record may give, besides Python's builtin exceptions: torch's own exception
+# classes (a static list, so the catalog reads the same on every torch), pickle's UnpicklingError
+# (torch.load's weights-only refusal) and pytest's Failed (pytest.raises/warns: "DID NOT RAISE/WARN")
+TORCH_EXCEPTIONS = frozenset({
+    "AcceleratorError", "CudaError", "DeferredCudaCallError", "DistBackendError", "DistError",
+    "DistNetworkError", "DistStoreError", "Error", "FatalError", "JITException", "LinAlgError",
+    "OnnxExporterError", "OutOfMemoryError", "TracingCheckError",
+})
+OTHER_EXCEPTIONS = frozenset({"UnpicklingError", "PicklingError", "Failed"})
 
 
 class CatalogError(ValueError):
     """A malformed catalog file; the message names the file and the claim."""
+
+
+def _builtin_exceptions() -> frozenset:
+    return frozenset(n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException))
+
+
+KNOWN_EXCEPTIONS = _builtin_exceptions() | TORCH_EXCEPTIONS | OTHER_EXCEPTIONS
+
+
+@dataclass(frozen=True)
+class Fails:
+    """How a `holds` claim's tests fail outside the range: an exception type (by name: the exception's
+    class or any base class, so a subclass matches) and a regex searched in str(exception)."""
+    raises: str
+    match: str
+
+    def matches(self, exc: BaseException) -> bool:
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        return self.raises in names and re.search(self.match, str(exc)) is not None
+
+    def __str__(self) -> str:
+        return f"{self.raises} matching '{self.match}'"
 
 
 @dataclass(frozen=True)
@@ -44,6 +77,7 @@ class Claim:
     hint: str
     holds: Optional[SpecifierSet] = None
     otherwise: Optional[str] = None
+    fails: Optional[Fails] = None
     erratum: Optional[str] = None
     devices: Optional[Tuple[str, ...]] = None
     order: int = 0
@@ -59,7 +93,9 @@ class Claim:
             "id": self.id, "tutorial": self.tutorial, "section": self.section,
             "quote": self.quote, "says": self.says, "hint": self.hint,
             "holds": str(self.holds) if self.holds is not None else None,
-            "otherwise": self.otherwise, "erratum": self.erratum,
+            "otherwise": self.otherwise,
+            "fails": {"raises": self.fails.raises, "match": self.fails.match} if self.fails else None,
+            "erratum": self.erratum,
             "devices": list(self.devices) if self.devices else None,
         }
 
@@ -90,7 +126,7 @@ def _check_keys(where: str, table: dict, spec: Dict[str, bool]) -> None:
     for key, required in spec.items():
         if required and key not in table:
             raise CatalogError(f"{where}: missing required field '{key}'")
-        if key in table and key not in ("seeds", "devices") and not isinstance(table[key], str):
+        if key in table and key not in ("seeds", "devices", "fails") and not isinstance(table[key], str):
             raise CatalogError(f"{where}: field '{key}' must be a string")
         if key in table and isinstance(table[key], str) and not table[key].strip():
             raise CatalogError(f"{where}: field '{key}' is empty")
@@ -101,6 +137,8 @@ def _parse_claim(path: Path, tutorial_id: str, raw: dict, order: int) -> Claim:
     _check_keys(where, raw, CLAIM_KEYS)
     if not ID_RE.match(raw["id"]):
         raise CatalogError(f"{where}: id must be 'topic.kebab-name' (lowercase, dot-separated)")
+    if "erratum" in raw and "holds" in raw:
+        raise CatalogError(f"{where}: a claim is either an erratum or version-ranged, not both")
     holds = None
     if "holds" in raw:
         try:
@@ -110,10 +148,13 @@ def _parse_claim(path: Path, tutorial_id: str, raw: dict, order: int) -> Claim:
                                f"(write e.g. '<2.13' or '>=1.10,<2.6')") from None
         if "otherwise" not in raw:
             raise CatalogError(f"{where}: 'holds' needs 'otherwise' (what is true outside the range)")
+        if "fails" not in raw:
+            raise CatalogError(f"{where}: 'holds' needs 'fails' (how its tests fail outside the range, "
+                               f"e.g. fails = {{ raises = \"AssertionError\", match = \"regex\" }})")
     elif "otherwise" in raw:
         raise CatalogError(f"{where}: 'otherwise' without 'holds'")
-    if "erratum" in raw and "holds" in raw:
-        raise CatalogError(f"{where}: a claim is either an erratum or version-ranged, not both")
+    elif "fails" in raw:
+        raise CatalogError(f"{where}: 'fails' without 'holds'")
     devices = raw.get("devices")
     if devices is not None:
         if not isinstance(devices, list) or not devices or any(d not in DEVICE_TYPES for d in devices):
@@ -121,7 +162,28 @@ def _parse_claim(path: Path, tutorial_id: str, raw: dict, order: int) -> Claim:
         devices = tuple(devices)
     return Claim(id=raw["id"], tutorial=tutorial_id, section=raw["section"], quote=raw["quote"],
                  says=raw["says"], hint=raw["hint"], holds=holds, otherwise=raw.get("otherwise"),
+                 fails=_parse_fails(where, raw["fails"]) if "fails" in raw else None,
                  erratum=raw.get("erratum"), devices=devices, order=order)
+
+
+def _parse_fails(where: str, raw) -> Fails:
+    form = 'fails = { raises = "ExceptionName", match = "regex" }'
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: fails must be a table: {form}")
+    unknown = sorted(set(raw) - set(FAILS_KEYS))
+    if unknown:
+        raise CatalogError(f"{where}: fails: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(FAILS_KEYS)})")
+    for key in FAILS_KEYS:
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise CatalogError(f"{where}: fails needs a non-empty string '{key}': {form}")
+    if raw["raises"] not in KNOWN_EXCEPTIONS:
+        raise CatalogError(f"{where}: fails: raises = {raw['raises']!r} is not a builtin or torch exception "
+                           f"name (e.g. AssertionError, TypeError, UnpicklingError, Failed)")
+    try:
+        re.compile(raw["match"])
+    except re.error as exc:
+        raise CatalogError(f"{where}: fails: match = {raw['match']!r} is not a regular expression ({exc})") from None
+    return Fails(raises=raw["raises"], match=raw["match"])
 
 
 def load_tutorial(path: Path) -> Tutorial:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 
@@ -26,8 +26,12 @@ def why_unavailable(device_type: str) -> str:
     return ""
 
 
-def select(option: str) -> Selection:
-    option = (option or "auto").strip()
+def select(option: Optional[str]) -> Selection:
+    """'auto' (also when not given at all) or a comma list; an empty value is an error, not 'auto'."""
+    option = "auto" if option is None else option.strip()
+    if not option:
+        raise DeviceError(f"--devices {option!r}: empty; choose from auto, {', '.join(DEVICE_TYPES)} "
+                          f"(or a comma list such as cpu,cuda)")
     if option == "auto":
         reasons = {d: why_unavailable(d) for d in DEVICE_TYPES}
         return Selection(run=tuple(d for d in DEVICE_TYPES if not reasons[d]),

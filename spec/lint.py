@@ -49,20 +49,27 @@ def unknown_claims(catalog: Catalog, found: Dict[str, List[str]]) -> List[str]:
 
 
 def main(argv=None) -> int:
-    """python -m spec lint [--seeds DIR]: the catalog lint without running any test."""
+    """python -m spec lint [--seeds DIR] [--catalog DIR]: the catalog lint without running any test."""
     import argparse
     import os
+    import sys
 
     from spec.__main__ import project_root
-    from spec.catalog import CatalogError, load_catalog
+    from spec.catalog import CLAIMS_DIR, CatalogError, load_catalog
     from spec.plugin import SEEDS_ENV
 
     parser = argparse.ArgumentParser(prog="python -m spec lint", description=main.__doc__)
-    parser.add_argument("--seeds", default=os.environ.get(SEEDS_ENV),
+    parser.add_argument("--seeds", default=None, metavar="DIR",
                         help=f"directory of the tutorial seeds (default ${SEEDS_ENV})")
+    parser.add_argument("--catalog", default=None, metavar="DIR",
+                        help=f"directory of catalog *.toml files (default: {CLAIMS_DIR})")
     args = parser.parse_args(argv)
+    seeds, given = (args.seeds, "--seeds") if args.seeds else (os.environ.get(SEEDS_ENV), f"${SEEDS_ENV}")
+    if seeds and not Path(seeds).is_dir():
+        print(f"python -m spec lint: {given} {seeds}: no such directory", file=sys.stderr)
+        return 2
     try:
-        catalog = load_catalog()
+        catalog = load_catalog(Path(args.catalog) if args.catalog else CLAIMS_DIR)
     except CatalogError as exc:
         print(f"catalog: {exc}")
         return 1
@@ -70,10 +77,10 @@ def main(argv=None) -> int:
     found = claim_ids_in_tests([root / "tests" / "claims", root / "tests" / "benchmarks"])
     problems = [f"no test names claim {c}" for c in untested_claims(catalog, found)]
     problems += [f"test names unknown claim {c}" for c in unknown_claims(catalog, found)]
-    if args.seeds:
-        problems += missing_quotes(catalog, Path(args.seeds))
+    if seeds:
+        problems += missing_quotes(catalog, Path(seeds))
     for p in problems:
         print(p)
-    quotes = f"quotes checked against {args.seeds}" if args.seeds else "quotes not checked (give --seeds DIR)"
+    quotes = f"quotes checked against {seeds}" if seeds else "quotes not checked (give --seeds DIR)"
     print(f"{len(catalog.claims)} claims, {len(problems)} problem(s); {quotes}")
     return 1 if problems else 0

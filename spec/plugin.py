@@ -1,6 +1,8 @@
 """The pytest plugin: catalog, claim marker, device axis, version expectations, isolation.
 
-Registered by the project's conftest.py (``pytest_plugins = ["spec.plugin"]``).
+Registered as the ``pytest11`` entry point ``spec.plugin`` (pyproject.toml) and by the project's
+conftest.py (``pytest_plugins = ["spec.plugin"]``): one name, so whichever comes first, the other finds it
+registered.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from spec.catalog import CLAIMS_DIR, CatalogError, load_catalog
 SEEDS_ENV = "TORCH_SPEC_SEEDS"
 CATALOG_KEY = pytest.StashKey()
 DEVICES_KEY = pytest.StashKey()
+CHANGED_KEY = pytest.StashKey()  # on an item whose claim is outside its `holds` range: that Claim
+USAGE_OUTPUT = "torch_spec_usage_error"  # an xdist worker's usage error, raised by the controller
 
 
 def pytest_addoption(parser):
@@ -49,11 +53,44 @@ def pytest_configure(config):
         config.stash[DEVICES_KEY] = devs.select(config.getoption("devices"))
     except (CatalogError, devs.DeviceError) as exc:
         raise pytest.UsageError(str(exc)) from None
+    _check_paths(config)
     from spec.report import ClaimsReport
     config.pluginmanager.register(ClaimsReport(config), "torch-spec-report")
     if config.getoption("learner"):
         from spec.learner import LearnerPlugin
         config.pluginmanager.register(LearnerPlugin(config), "torch-spec-learner")
+
+
+def _check_paths(config) -> None:
+    """Mistakes in the paths given on the command line, found before anything runs."""
+    learner = config.getoption("learner")
+    if learner and not Path(learner).is_dir():
+        raise pytest.UsageError(f"--learner {learner}: not a directory; create a workspace with "
+                                f"`python -m spec learn --init {learner}`")
+    report = config.getoption("claims_report")
+    if report and not hasattr(config, "workerinput"):
+        problem = _unwritable(Path(report))
+        if problem:
+            raise pytest.UsageError(f"--claims-report {report}: {problem}")
+
+
+def _unwritable(path: Path) -> str:
+    """Why the report cannot be written at `path` ('' when it can); writes nothing that stays."""
+    import tempfile
+    if path.is_dir():
+        return "is a directory (give a file name, e.g. out.json)"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a directory"
+    try:
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as exc:
+        return f"cannot write in {parent} ({exc.strerror or exc})"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    return ""
 
 
 def catalog_of(config):
@@ -131,10 +168,66 @@ def pytest_collection_modifyitems(session, config, items):
         item.user_properties.append(("claim", claim.id))
         item.user_properties.append(("device", device or "any"))
         if not claim.holds_on(torch_version):
+            item.stash[CHANGED_KEY] = claim
             item.add_marker(pytest.mark.xfail(
-                strict=True, reason=f"changed (holds {claim.holds}, torch {torch_version}): {claim.otherwise}"))
+                strict=True, raises=_recorded_failure(claim),
+                reason=f"changed (holds {claim.holds}, torch {torch_version}): {claim.otherwise}"))
     if problems:
-        raise pytest.UsageError("claim marker errors:\n  " + "\n  ".join(problems))
+        message = "claim marker errors:\n  " + "\n  ".join(problems)
+        if hasattr(config, "workerinput"):  # an xdist worker: the controller raises it (pytest_testnodedown)
+            config.workeroutput[USAGE_OUTPUT] = message
+            items[:] = []
+            return
+        raise pytest.UsageError(message)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: a worker's usage error is the same one-line error as in a serial run."""
+    message = getattr(node, "workeroutput", {}).get(USAGE_OUTPUT)
+    if message:
+        raise pytest.UsageError(message)
+
+
+class _RecordedFailure(type):
+    """xfail(raises=...) takes exception classes and asks isinstance(): a class of this metaclass
+    answers with the claim's `fails` record (type by name along the MRO, message by re.search)."""
+
+    def __instancecheck__(cls, exc) -> bool:
+        return cls.fails.matches(exc)
+
+
+def _recorded_failure(claim):
+    return _RecordedFailure("RecordedFailure", (Exception,), {"fails": claim.fails})
+
+
+def _first_line(text: str, width: int = 80) -> str:
+    line = (text.strip().splitlines() or [""])[0]
+    return line if len(line) <= width else line[:width - 3] + "..."
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Outside `holds`, a failure that is not the recorded one (and a pass) is a failed report; this
+    says so in words, naming what happened and what was recorded."""
+    outcome = yield
+    report = outcome.get_result()
+    claim = item.stash.get(CHANGED_KEY, None)
+    if claim is None or not report.failed or item.config.option.runxfail:
+        return
+    where = f"outside holds {claim.holds} on torch {torch.__version__}"
+    if call.excinfo is None:
+        if call.when == "call":  # strict XPASS
+            report.longrepr = (f"[XPASS(strict)] passed {where}, where it is recorded to fail with {claim.fails}: "
+                               f"the old behaviour is back, or the test no longer checks it ({claim.otherwise})")
+        return
+    exc = call.excinfo.value
+    note = (f"not the recorded failure: got {type(exc).__name__}: {_first_line(str(exc))}; "
+            f"recorded {claim.fails} ({where})")
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None and isinstance(getattr(crash, "message", None), str):
+        crash.message = f"{note}\n{crash.message}"
+    report.sections.append(("torch-spec", note))
 
 
 def pytest_report_header(config):

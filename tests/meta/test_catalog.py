@@ -11,6 +11,8 @@ from spec.plugin import SEEDS_ENV
 from .conftest import HEADER, claim_toml
 
 ROOT = Path(__file__).resolve().parents[2]
+FAILS = 'fails = { raises = "AssertionError", match = "assert 2" }\n'
+RANGED = claim_toml("t.one", holds="<2", otherwise="x")
 
 
 def load(tmp_path, text, name="toy"):
@@ -19,9 +21,21 @@ def load(tmp_path, text, name="toy"):
 
 
 def test_a_valid_catalog_loads_in_order(tmp_path):
-    cat = load(tmp_path, HEADER + claim_toml("t.one") + claim_toml("t.two", holds="<2", otherwise="x"))
+    cat = load(tmp_path, HEADER + claim_toml("t.one") + claim_toml("t.two", holds="<2", otherwise="x") + FAILS)
     assert list(cat.claims) == ["t.one", "t.two"]
     assert cat.claims["t.two"].holds_on("1.13.1+cu117") and not cat.claims["t.two"].holds_on("2.0.1")
+    assert cat.claims["t.two"].as_dict()["fails"] == {"raises": "AssertionError", "match": "assert 2"}
+
+
+class _Subclass(AssertionError):
+    pass
+
+
+def test_a_fails_record_matches_the_type_along_its_mro_and_searches_the_message(tmp_path):
+    fails = load(tmp_path, HEADER + RANGED + FAILS).claims["t.one"].fails
+    assert fails.matches(AssertionError("assert 2 == 3")) and fails.matches(_Subclass("so assert 2"))
+    assert not fails.matches(AssertionError("assert 3 == 2")), "the message is searched for the regex"
+    assert not fails.matches(TypeError("assert 2")), "another type is another failure"
 
 
 @pytest.mark.parametrize("text, message", [
@@ -35,6 +49,14 @@ def test_a_valid_catalog_loads_in_order(tmp_path):
     (HEADER + claim_toml("t.one", qoute="typo"), "unknown field(s) qoute"),
     (HEADER + claim_toml("Not_An_Id"), "id must be 'topic.kebab-name'"),
     (HEADER + claim_toml("t.one", erratum="x", holds="<2", otherwise="y"), "either an erratum or version-ranged"),
+    (HEADER + RANGED, "claim #1 't.one': 'holds' needs 'fails' (how its tests fail outside the range"),
+    (HEADER + claim_toml("t.one") + FAILS, "claim #1 't.one': 'fails' without 'holds'"),
+    (HEADER + RANGED + 'fails = "AssertionError"\n', "fails must be a table"),
+    (HEADER + RANGED + FAILS.replace("match", "mach"), "fails: unknown key(s) mach (allowed: raises, match)"),
+    (HEADER + RANGED + 'fails = { raises = "AssertionError" }\n', "fails needs a non-empty string 'match'"),
+    (HEADER + RANGED + FAILS.replace("AssertionError", "AsertionError"),
+     "fails: raises = 'AsertionError' is not a builtin or torch exception name"),
+    (HEADER + RANGED + FAILS.replace("assert 2", "assert (2"), "fails: match = 'assert (2' is not a regular expression"),
     (HEADER + 'quote = "unclosed', "not valid TOML"),
     (claim_toml("t.one"), "missing [tutorial] table"),
     (HEADER, "no [[claim]] entries"),
@@ -94,3 +116,17 @@ def test_the_lint_command_reports_on_the_real_catalog(capsys, monkeypatch, tmp_p
     assert "0 problem(s); quotes not checked (give --seeds DIR)" in capsys.readouterr().out
     assert lint.main(["--seeds", str(tmp_path)]) == 1  # no seed files there
     assert "seed file 000_5e7b58b47e6d2300.txt not found" in capsys.readouterr().out
+
+
+def test_the_lint_command_says_once_that_the_seeds_directory_is_missing(capsys, tmp_path):
+    assert lint.main(["--seeds", str(tmp_path / "nope")]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"python -m spec lint: --seeds {tmp_path / 'nope'}: no such directory\n")
+
+
+def test_the_lint_command_takes_another_catalog(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv(SEEDS_ENV, raising=False)
+    load(tmp_path, HEADER + claim_toml("t.nobody-tests-this"))
+    assert lint.main(["--catalog", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "no test names claim t.nobody-tests-this" in out and "test names unknown claim data.shapes" in out

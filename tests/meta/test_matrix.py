@@ -263,7 +263,8 @@ def test_from_reports_exits_0_when_green_and_1_with_a_broken_claim(tmp_path, cap
 
 
 def test_the_matrix_reads_the_report_the_plugin_writes(mini, no_cuda):
-    mini.write_catalog(claim_toml("t.one"), claim_toml("t.old", holds="<1.0", otherwise="Changed in 1.0."))
+    mini.write_catalog(claim_toml("t.one"), claim_toml("t.old", holds="<1.0", otherwise="Changed in 1.0.")
+                       + 'fails = { raises = "AssertionError", match = "assert False" }\n')
     mini.write_tests('''
         import pytest, torch
         @pytest.mark.claim("t.one")
