@@ -1,0 +1,144 @@
+"""python -m spec replay [TUTORIAL...] [--seeds DIR] [--json FILE] [--timeout S] [--lint]
+
+Runs each tutorial's code cells as printed, in order, in one fresh interpreter per tutorial, and gives
+every cell one verdict: as printed · explained · unchecked · BROKEN. Exit 1 only when a cell is BROKEN.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from spec.catalog import Catalog, CatalogError, load_catalog
+from spec.replay.cells import CellsError, lint, load_cells
+from spec.replay.extract import non_python_blocks, tutorial_cells
+from spec.replay.verdict import DEFAULT_TIMEOUT, VERDICTS, Verdict, replay_tutorial
+
+SEEDS_ENV = "TORCH_SPEC_SEEDS"
+
+
+def seeds_problem(seeds: Optional[str], catalog: Catalog) -> Optional[str]:
+    """Why the seeds cannot be read ('seeds not given', ...), or None."""
+    if not seeds:
+        return "seeds not given"
+    missing = [n for t in catalog.tutorials for n in t.seeds if not (Path(seeds) / n).is_file()]
+    if missing:
+        return f"seeds not found in {seeds} ({', '.join(missing)})"
+    return None
+
+
+def replay(catalog: Catalog, seeds: Optional[str], tutorial_ids: List[str],
+           timeout: float = DEFAULT_TIMEOUT) -> Dict[str, object]:
+    """{tutorial id: [Verdict, ...]} or {tutorial id: 'unchecked reason'} when the seeds are missing."""
+    why = seeds_problem(seeds, catalog)
+    out: Dict[str, object] = {}
+    for t in catalog.tutorials:
+        if tutorial_ids and t.id not in tutorial_ids:
+            continue
+        if why:
+            out[t.id] = why
+            continue
+        cells = tutorial_cells(Path(seeds), t.seeds)
+        out[t.id] = replay_tutorial(t, cells, load_cells(t.id), catalog, timeout) if cells else []
+    return out
+
+
+def counts(verdicts: List[Verdict]) -> Counter:
+    return Counter(v.verdict for v in verdicts)
+
+
+def summary_line(results: Dict[str, object]) -> str:
+    total = Counter()
+    unchecked_tutorials = 0
+    for value in results.values():
+        if isinstance(value, str):
+            unchecked_tutorials += 1
+        else:
+            total += counts(value)
+    parts = [f"{total[v]} {v}" for v in VERDICTS]
+    tail = f" · {unchecked_tutorials} tutorial(s) unchecked" if unchecked_tutorials else ""
+    return f"torch-spec replay: {sum(total.values())} cells: " + " · ".join(parts) + tail
+
+
+def write_table(tutorial_id: str, title: str, value, write=print) -> None:
+    write("")
+    write(f"{tutorial_id} — {title}")
+    if isinstance(value, str):
+        write(f"  unchecked: {value}")
+        return
+    for v in value:
+        first = v.first_line if len(v.first_line) <= 44 else v.first_line[:43] + "…"
+        claims = ", ".join(v.claims)
+        write(f"  {v.cell:>3}  {v.section[:22]:<22} {first:<44} {v.verdict:<10} {claims}")
+        why = v.detail or v.note
+        if v.verdict != "as printed" and why:
+            write(f"       {why[:150]}")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m spec replay", description=__doc__.splitlines()[2])
+    parser.add_argument("tutorials", nargs="*", metavar="TUTORIAL", help="tutorial ids (default: all)")
+    parser.add_argument("--seeds", default=os.environ.get(SEEDS_ENV), metavar="DIR",
+                        help=f"directory of the tutorial seeds (default ${SEEDS_ENV})")
+    parser.add_argument("--json", metavar="FILE", help="write the per-cell verdicts as JSON")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"time limit of one cell in seconds (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--lint", action="store_true",
+                        help="check the cells files against the seeds and the catalog; run nothing")
+    args = parser.parse_args(argv)
+    try:
+        catalog = load_catalog()
+        known = [t.id for t in catalog.tutorials]
+        unknown = [t for t in args.tutorials if t not in known]
+        if unknown:
+            parser.error(f"unknown tutorial {', '.join(unknown)} (known: {', '.join(known)})")
+        if args.lint:
+            return _lint(catalog, args.seeds)
+        results = replay(catalog, args.seeds, args.tutorials, args.timeout)
+    except (CatalogError, CellsError) as exc:
+        print(f"torch-spec replay: {exc}", file=sys.stderr)
+        return 2
+    for t in catalog.tutorials:
+        if t.id in results:
+            write_table(t.id, t.title, results[t.id])
+    print("")
+    print(summary_line(results))
+    if args.json:
+        _write_json(args.json, catalog, results)
+    broken = any(not isinstance(v, str) and counts(v)["BROKEN"] for v in results.values())
+    return 1 if broken else 0
+
+
+def _lint(catalog: Catalog, seeds: Optional[str]) -> int:
+    why = seeds_problem(seeds, catalog)
+    if why:
+        print(f"torch-spec replay --lint: unchecked: {why}")
+        return 0
+    problems = lint(catalog, Path(seeds))
+    for p in problems:
+        print(p)
+    cells = sum(len(tutorial_cells(Path(seeds), t.seeds)) for t in catalog.tutorials)
+    print(f"{cells} cells, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _write_json(path: str, catalog: Catalog, results: Dict[str, object]) -> None:
+    import torch
+    data = {"schema": "torch-spec/replay", "schema_version": 1, "torch": torch.__version__,
+            "summary": summary_line(results), "tutorials": []}
+    for t in catalog.tutorials:
+        if t.id not in results:
+            continue
+        value = results[t.id]
+        entry = {"id": t.id, "title": t.title, "seeds": list(t.seeds)}
+        if isinstance(value, str):
+            entry.update(unchecked=value, cells=[])
+        else:
+            entry.update(counts=dict(counts(value)), cells=[v.as_dict() for v in value])
+        data["tutorials"].append(entry)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
