@@ -21,11 +21,12 @@ from spec.replay.verdict import DEFAULT_TIMEOUT, VERDICTS, Verdict, replay_tutor
 SEEDS_ENV = "TORCH_SPEC_SEEDS"
 
 
-def seeds_problem(seeds: Optional[str], catalog: Catalog) -> Optional[str]:
-    """Why the seeds cannot be read ('seeds not given', ...), or None."""
+def seeds_problem(seeds: Optional[str], catalog: Catalog, tutorial_ids=()) -> Optional[str]:
+    """Why the seeds (of these tutorials; default all) cannot be read ('seeds not given', ...), or None."""
     if not seeds:
         return "seeds not given"
-    missing = [n for t in catalog.tutorials for n in t.seeds if not (Path(seeds) / n).is_file()]
+    missing = [n for t in catalog.tutorials if not tutorial_ids or t.id in tutorial_ids
+               for n in t.seeds if not (Path(seeds) / n).is_file()]
     if missing:
         return f"seeds not found in {seeds} ({', '.join(missing)})"
     return None
@@ -34,7 +35,7 @@ def seeds_problem(seeds: Optional[str], catalog: Catalog) -> Optional[str]:
 def replay(catalog: Catalog, seeds: Optional[str], tutorial_ids: List[str],
            timeout: float = DEFAULT_TIMEOUT) -> Dict[str, object]:
     """{tutorial id: [Verdict, ...]} or {tutorial id: 'unchecked reason'} when the seeds are missing."""
-    why = seeds_problem(seeds, catalog)
+    why = seeds_problem(seeds, catalog, tutorial_ids)
     out: Dict[str, object] = {}
     for t in catalog.tutorials:
         if tutorial_ids and t.id not in tutorial_ids:

@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -41,6 +42,7 @@ class Verdict:
     claims: List[str] = field(default_factory=list)
     detail: str = ""   # what differed, or why unchecked
     note: str = ""     # e.g. "unseeded: not reproducible (shape, dtype and format compared)"
+    seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -208,10 +210,12 @@ def replay_tutorial(tutorial: Tutorial, cells: List[Cell], entries: Dict[int, Ce
                                         [], f"setup failed: {setup.get('error')}")
                             verdicts.append(v)
                             continue
+                    started = time.perf_counter()
                     result = kernel.run(source, timeout)
+                    elapsed = round(time.perf_counter() - started, 3)
                     v = _inherit(cell, result, failed) or decide(cell, entry, result, catalog,
                                                                  torch.__version__, on_cuda)
-                    v.tutorial = tutorial.id
+                    v.tutorial, v.seconds = tutorial.id, elapsed
                     if result.get("error") or result.get("missing") or result.get("timed_out"):
                         for name in assigned_names(source):
                             failed.setdefault(name, v)
