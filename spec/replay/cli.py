@@ -1,4 +1,4 @@
-"""python -m spec replay [TUTORIAL...] [--seeds DIR] [--json FILE] [--timeout S] [--lint]
+"""python -m spec replay [TUTORIAL...] [--seeds DIR] [--json FILE] [--timeout S] [--jobs N] [--lint]
 
 Runs each tutorial's code cells as printed, in order, in one fresh interpreter per tutorial, and gives
 every cell one verdict: as printed · explained · unchecked · BROKEN. Exit 1 only when a cell is BROKEN.
@@ -33,19 +33,20 @@ def seeds_problem(seeds: Optional[str], catalog: Catalog, tutorial_ids=()) -> Op
 
 
 def replay(catalog: Catalog, seeds: Optional[str], tutorial_ids: List[str],
-           timeout: float = DEFAULT_TIMEOUT) -> Dict[str, object]:
-    """{tutorial id: [Verdict, ...]} or {tutorial id: 'unchecked reason'} when the seeds are missing."""
+           timeout: float = DEFAULT_TIMEOUT, jobs: int = 3) -> Dict[str, object]:
+    """{tutorial id: [Verdict, ...]} or {tutorial id: 'unchecked reason'} when the seeds are missing.
+    Up to `jobs` tutorials run at once, each in its own interpreter."""
+    from concurrent.futures import ThreadPoolExecutor
     why = seeds_problem(seeds, catalog, tutorial_ids)
-    out: Dict[str, object] = {}
-    for t in catalog.tutorials:
-        if tutorial_ids and t.id not in tutorial_ids:
-            continue
-        if why:
-            out[t.id] = why
-            continue
+    chosen = [t for t in catalog.tutorials if not tutorial_ids or t.id in tutorial_ids]
+    if why:
+        return {t.id: why for t in chosen}
+
+    def one(t):
         cells = tutorial_cells(Path(seeds), t.seeds)
-        out[t.id] = replay_tutorial(t, cells, load_cells(t.id), catalog, timeout) if cells else []
-    return out
+        return replay_tutorial(t, cells, load_cells(t.id), catalog, timeout) if cells else []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return dict(zip([t.id for t in chosen], pool.map(one, chosen)))
 
 
 def counts(verdicts: List[Verdict]) -> Counter:
@@ -88,6 +89,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="write the per-cell verdicts as JSON")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"time limit of one cell in seconds (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--jobs", type=int, default=3, metavar="N",
+                        help="tutorials replayed at once, each in its own interpreter (default 3)")
     parser.add_argument("--lint", action="store_true",
                         help="check the cells files against the seeds and the catalog; run nothing")
     args = parser.parse_args(argv)
@@ -99,7 +102,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             parser.error(f"unknown tutorial {', '.join(unknown)} (known: {', '.join(known)})")
         if args.lint:
             return _lint(catalog, args.seeds)
-        results = replay(catalog, args.seeds, args.tutorials, args.timeout)
+        results = replay(catalog, args.seeds, args.tutorials, args.timeout, args.jobs)
     except (CatalogError, CellsError) as exc:
         print(f"torch-spec replay: {exc}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import select
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,7 +30,8 @@ from spec.replay.extract import Cell
 
 VERDICTS = ("as printed", "explained", "unchecked", "BROKEN")
 DATA_ENV = "TORCH_SPEC_DATA"
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 30.0   # CPU seconds per cell
+WALL_FACTOR = 4          # wall-clock seconds per CPU second before a cell is given up
 
 
 @dataclass
@@ -79,22 +81,38 @@ class Kernel:
 
     def run(self, source: str, timeout: float) -> dict:
         assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(json.dumps({"source": source, "timeout": timeout}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()  # the kernel's own alarm ends a cell at `timeout`
-        if not line:
-            return {"error": {"type": "KernelDied", "message": f"the interpreter exited ({self.proc.wait()})",
-                              "name": None}, "output": "", "missing": None, "stubbed": [], "timed_out": False}
-        return json.loads(line)
+        if self.proc.poll() is not None:
+            return _died(f"the interpreter was stopped ({self.proc.returncode}) before this cell")
+        try:
+            self.proc.stdin.write(json.dumps({"source": source, "timeout": timeout}) + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            return _died(f"the interpreter exited ({self.proc.wait()})")
+        # the kernel ends a cell after `timeout` s of CPU time; a cell blocked on I/O is given up here
+        ready, _, _ = select.select([self.proc.stdout], [], [], WALL_FACTOR * timeout)
+        if not ready:
+            self.proc.kill()
+            self.proc.wait()
+            return {"error": None, "output": "", "missing": None, "stubbed": [], "timed_out": True}
+        line = self.proc.stdout.readline()
+        return json.loads(line) if line else _died(f"the interpreter exited ({self.proc.wait()})")
 
     def close(self):
         if self.proc.poll() is None:
-            self.proc.stdin.close()
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def _died(message: str) -> dict:
+    return {"error": {"type": "KernelDied", "message": message, "name": None}, "output": "", "missing": None,
+            "stubbed": [], "timed_out": False}
 
 
 def _active(entry: Optional[CellEntry], catalog: Catalog, torch_version: str) -> List[str]:

@@ -31,7 +31,7 @@ print(total)
 '''
 
 
-def _replay(tmp_path, *claims, cells="", seed=SEED):
+def _replay(tmp_path, *claims, cells="", seed=SEED, timeout=10):
     (tmp_path / "catalog").mkdir(parents=True)
     (tmp_path / "catalog" / "toy.toml").write_text(HEADER + "\n".join(claims or [claim_toml("toy.fun")]))
     (tmp_path / "catalog" / "cells").mkdir()
@@ -41,7 +41,7 @@ def _replay(tmp_path, *claims, cells="", seed=SEED):
     catalog = load_catalog(tmp_path / "catalog")
     tutorial = catalog.tutorial("toy")
     cells_ = tutorial_cells(tmp_path / "seeds", tutorial.seeds)
-    return replay_tutorial(tutorial, cells_, load_cells("toy", tmp_path / "catalog" / "cells"), catalog, timeout=10)
+    return replay_tutorial(tutorial, cells_, load_cells("toy", tmp_path / "catalog" / "cells"), catalog, timeout)
 
 
 EXPLAINED_BY = '''
@@ -94,6 +94,19 @@ def test_a_name_error_for_a_name_an_explained_cell_failed_to_bind_inherits_its_v
     first, second = _replay(tmp_path, erratum, cells=cells, seed=seed)
     assert (first.verdict, second.verdict, second.claims) == ("explained", "explained", ["toy.missing"])
     assert second.detail == "depends on cell 0 (explained): name 'answer' is not defined"
+
+
+def test_a_cell_over_its_time_limit_is_broken_and_the_next_cell_still_runs(tmp_path):
+    busy = SEED.replace("print(2 + 2)", "while True:\n    pass")
+    first, second = _replay(tmp_path, seed=busy, timeout=0.5)
+    assert (first.verdict, first.detail, second.verdict) == ("BROKEN", "timed out", "as printed")
+
+
+def test_a_cell_blocked_past_the_wall_clock_guard_is_broken(tmp_path):
+    blocked = SEED.replace("print(2 + 2)", "import time\ntime.sleep(60)")
+    first, second = _replay(tmp_path, seed=blocked, timeout=0.25)
+    assert (first.verdict, first.detail) == ("BROKEN", "timed out")
+    assert second.verdict == "BROKEN" and "the interpreter was stopped" in second.detail
 
 
 def test_missing_seeds_read_unchecked_and_exit_0(tmp_path, capsys):
