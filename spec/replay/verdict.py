@@ -31,7 +31,7 @@ from spec.replay.extract import Cell
 VERDICTS = ("as printed", "explained", "unchecked", "BROKEN")
 DATA_ENV = "TORCH_SPEC_DATA"
 DEFAULT_TIMEOUT = 30.0   # CPU seconds per cell
-WALL_FACTOR = 4          # wall-clock seconds per CPU second before a cell is given up
+WALL_FACTOR = 4          # a cell is given up after WALL_FACTOR * timeout + 10 s of wall-clock time
 
 
 @dataclass
@@ -70,7 +70,8 @@ def assigned_names(source: str) -> set:
 class Kernel:
     """The child interpreter (spec.replay.kernel), one per tutorial."""
 
-    def __init__(self, cwd: Path):
+    def __init__(self, cwd: Path, wall: Optional[float] = None):
+        self.wall = wall
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS", "PYTHONSTARTUP")}
         env["MPLBACKEND"] = "Agg"
         root = str(Path(__file__).resolve().parents[2])
@@ -89,7 +90,8 @@ class Kernel:
         except BrokenPipeError:
             return _died(f"the interpreter exited ({self.proc.wait()})")
         # the kernel ends a cell after `timeout` s of CPU time; a cell blocked on I/O is given up here
-        ready, _, _ = select.select([self.proc.stdout], [], [], WALL_FACTOR * timeout)
+        wall = self.wall if self.wall is not None else WALL_FACTOR * timeout + 10
+        ready, _, _ = select.select([self.proc.stdout], [], [], wall)
         if not ready:
             self.proc.kill()
             self.proc.wait()
@@ -204,14 +206,14 @@ def _need_unmet(entry: Optional[CellEntry]) -> Optional[str]:
 
 
 def replay_tutorial(tutorial: Tutorial, cells: List[Cell], entries: Dict[int, CellEntry], catalog: Catalog,
-                    timeout: float = DEFAULT_TIMEOUT) -> List[Verdict]:
+                    timeout: float = DEFAULT_TIMEOUT, wall: Optional[float] = None) -> List[Verdict]:
     import torch
     on_cuda = torch.cuda.is_available()
     failed: Dict[str, Verdict] = {}   # name -> the verdict of the cell that should have bound it
     verdicts: List[Verdict] = []
     data = os.environ.get(DATA_ENV)
     with tempfile.TemporaryDirectory(prefix="torch-spec-replay-") as tmp:
-        kernel = Kernel(Path(data) if data and Path(data).is_dir() else Path(tmp))
+        kernel = Kernel(Path(data) if data and Path(data).is_dir() else Path(tmp), wall)
         try:
             for cell in cells:
                 entry = entries.get(cell.index)

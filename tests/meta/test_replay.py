@@ -31,7 +31,7 @@ print(total)
 '''
 
 
-def _replay(tmp_path, *claims, cells="", seed=SEED, timeout=10):
+def _replay(tmp_path, *claims, cells="", seed=SEED, timeout=10, wall=None):
     (tmp_path / "catalog").mkdir(parents=True)
     (tmp_path / "catalog" / "toy.toml").write_text(HEADER + "\n".join(claims or [claim_toml("toy.fun")]))
     (tmp_path / "catalog" / "cells").mkdir()
@@ -41,7 +41,7 @@ def _replay(tmp_path, *claims, cells="", seed=SEED, timeout=10):
     catalog = load_catalog(tmp_path / "catalog")
     tutorial = catalog.tutorial("toy")
     cells_ = tutorial_cells(tmp_path / "seeds", tutorial.seeds)
-    return replay_tutorial(tutorial, cells_, load_cells("toy", tmp_path / "catalog" / "cells"), catalog, timeout)
+    return replay_tutorial(tutorial, cells_, load_cells("toy", tmp_path / "catalog" / "cells"), catalog, timeout, wall)
 
 
 EXPLAINED_BY = '''
@@ -104,7 +104,7 @@ def test_a_cell_over_its_time_limit_is_broken_and_the_next_cell_still_runs(tmp_p
 
 def test_a_cell_blocked_past_the_wall_clock_guard_is_broken(tmp_path):
     blocked = SEED.replace("print(2 + 2)", "import time\ntime.sleep(60)")
-    first, second = _replay(tmp_path, seed=blocked, timeout=0.25)
+    first, second = _replay(tmp_path, seed=blocked, timeout=30, wall=1)
     assert (first.verdict, first.detail) == ("BROKEN", "timed out")
     assert second.verdict == "BROKEN" and "the interpreter was stopped" in second.detail
 
