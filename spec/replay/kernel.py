@@ -60,6 +60,7 @@ class _StubLoader(importlib.abc.Loader):
     def create_module(self, spec):
         module = types.ModuleType(spec.name)
         module.__path__ = []
+        module.__torch_spec_stub__ = True
 
         def __getattr__(attr, _name=spec.name):
             if attr.startswith("__"):
@@ -80,6 +81,15 @@ class _StubFinder(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in OPTIONAL:
             return importlib.machinery.ModuleSpec(name, _StubLoader(), is_package=True)
         return None
+
+
+def _tracking_import(name, globals=None, locals=None, fromlist=(), level=0, _import=__import__):
+    """__import__ for the cells: notes every import of a stub, also of one loaded by an earlier cell."""
+    module = _import(name, globals, locals, fromlist, level)
+    top = name.split(".")[0]
+    if level == 0 and getattr(sys.modules.get(top), "__torch_spec_stub__", False):
+        _stubbed.add(top)
+    return module
 
 
 def display(value) -> str:
@@ -130,9 +140,11 @@ def _on_alarm(signum, frame):
 
 def main() -> int:
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)  # what C code writes to fd 1 must not reach the protocol
     sys.meta_path.append(_StubFinder())
     signal.signal(signal.SIGPROF, _on_alarm)
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    import builtins
+    namespace = {"__name__": "__main__", "__builtins__": dict(vars(builtins), __import__=_tracking_import)}
     for line in sys.stdin:
         request = json.loads(line)
         buffer = io.StringIO()

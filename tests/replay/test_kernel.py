@@ -1,4 +1,5 @@
 """The child interpreter: notebook semantics, IPython's plain-text display, stubs of missing packages."""
+import builtins
 import contextlib
 import io
 import sys
@@ -36,11 +37,15 @@ def test_a_missing_optional_package_is_a_stub_until_used(monkeypatch):
     monkeypatch.setattr(kernel, "OPTIONAL", ("torch_spec_absent_package",))
     monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, kernel._StubFinder()])
     monkeypatch.setattr(kernel, "_stubbed", set())
-    ns, out = {"__name__": "__main__"}, io.StringIO()
+    ns = {"__name__": "__main__", "__builtins__": dict(vars(builtins), __import__=kernel._tracking_import)}
+    out = io.StringIO()
     try:
         result = kernel.run_cell("from torch_spec_absent_package import make_dot\nafter = 1\n"
                                  "make_dot(after)\nnever = 2", ns, out)
+        assert result["missing"] == "torch_spec_absent_package" and ns["after"] == 1 and "never" not in ns
+        assert kernel._stubbed == {"torch_spec_absent_package"}
+        kernel._stubbed.clear()
+        assert kernel.run_cell("import os\nfrom torch_spec_absent_package import models", ns, out)["error"] is None
+        assert kernel._stubbed == {"torch_spec_absent_package"}, "a stub imported again, by a later cell"
     finally:
         sys.modules.pop("torch_spec_absent_package", None)
-    assert result["missing"] == "torch_spec_absent_package" and ns["after"] == 1 and "never" not in ns
-    assert kernel._stubbed == {"torch_spec_absent_package"}
