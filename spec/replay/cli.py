@@ -77,8 +77,8 @@ def write_table(tutorial_id: str, title: str, value, write=print) -> None:
         claims = ", ".join(v.claims)
         write(f"  {v.cell:>3}  {v.section[:22]:<22} {first:<44} {v.verdict:<10} {claims}")
         why = v.detail or v.note
-        if v.verdict != "as printed" and why:
-            write(f"       {why[:150]}")
+        if why and (v.verdict != "as printed" or v.note.startswith("unseeded")):
+            write(f"       {why.splitlines()[0][:150]}")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
