@@ -10,37 +10,7 @@ from spec.replay.item import assert_as_printed
 
 claim = pytest.mark.claim
 
-# In [20] and In [22], verbatim: the page lost the indentation of both loops
-MSE_LOOP = """import torch.nn.functional as F
-x_var = Variable(x)
-y_var = Variable(y)
-learning_rate = 0.05
-num_epochs = 500
-for idx in range(num_epochs):
-my_model.zero_grad()
-y_hat = my_model(x_var)
-loss = F.mse_loss(y_hat, y_var) # this is the mean squared error
-loss.backward() # it computes the gradient for us!
-for param in my_model.parameters():
-param.data.add_(-learning_rate * param.grad.data)
-if idx % 50 == 0:
-print(idx, loss.data[0])
-"""
-SGD_LOOP = """import torch.optim as optim
-learning_rate = 0.05
-my_model = torch.nn.Linear(input_size, output_size) # reset model
-opt = optim.SGD(my_model.parameters(), lr=learning_rate)
-num_epochs = 500
-for idx in range(num_epochs):
-my_model.zero_grad()
-y_hat = my_model(x_var)
-loss = F.mse_loss(y_hat, y_var) # this is the mean squared error
-loss.backward() # it computes the gradient for us!
-opt.step() # this does the parameter for us!
-if idx % 50 == 0:
-print(idx, loss.data[0])
-"""
-# the MSE loop with its indentation restored (what the notebook ran)
+# In [20] with its indentation restored (what the notebook ran) ...
 MSE_LOOP_INDENTED = """import torch.nn.functional as F
 x_var = Variable(x)
 y_var = Variable(y)
@@ -55,6 +25,22 @@ for idx in range(num_epochs):
         param.data.add_(-learning_rate * param.grad.data)
     if idx % 50 == 0:
         print(idx, loss.data[0])
+"""
+# ... and as the page prints In [20] and In [22]: every line at column 0
+MSE_LOOP = "".join(line.lstrip(" ") for line in MSE_LOOP_INDENTED.splitlines(keepends=True))
+SGD_LOOP = """import torch.optim as optim
+learning_rate = 0.05
+my_model = torch.nn.Linear(input_size, output_size) # reset model
+opt = optim.SGD(my_model.parameters(), lr=learning_rate)
+num_epochs = 500
+for idx in range(num_epochs):
+my_model.zero_grad()
+y_hat = my_model(x_var)
+loss = F.mse_loss(y_hat, y_var) # this is the mean squared error
+loss.backward() # it computes the gradient for us!
+opt.step() # this does the parameter for us!
+if idx % 50 == 0:
+print(idx, loss.data[0])
 """
 
 

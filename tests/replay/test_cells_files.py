@@ -1,7 +1,5 @@
 """The cells files (spec/claims/cells/<tutorial>.toml): loading, the code the replay runs, the lint."""
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -36,14 +34,6 @@ def test_a_fragment_loses_its_scripts_indentation_and_its_elisions():
     assert transform("    for i in x:\n        f(i)\n\n# out\n", fragment) == "for i in x:\n    f(i)\n\n# out\n"
     assert transform("    a = 1\n", None) == "    a = 1\n", "only fragments are dedented"
     assert transform("%matplotlib inline\nimport x\n", None) == "import x\n"
-
-
-@pytest.fixture
-def seeds():
-    value = os.environ.get("TORCH_SPEC_SEEDS")
-    if not value or not Path(value).is_dir():
-        pytest.skip("unchecked: seeds not given (TORCH_SPEC_SEEDS)")
-    return Path(value)
 
 
 def test_the_cells_files_lint_clean_against_the_seeds(seeds):

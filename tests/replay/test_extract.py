@@ -1,7 +1,5 @@
 """Extraction of code cells and their printed output from the three seed formats."""
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -90,14 +88,6 @@ def test_notebook_export_outputs_and_empty_outputs(tmp_path):
 def test_in_out_cells_show_no_output(tmp_path):
     (cell,) = _cells(tmp_path, IN_OUT)
     assert (cell.fmt, cell.section, cell.source, cell.printed) == ("in-out", "In [6]", "import torch\n", None)
-
-
-@pytest.fixture
-def seeds():
-    value = os.environ.get("TORCH_SPEC_SEEDS")
-    if not value or not Path(value).is_dir():
-        pytest.skip("unchecked: seeds not given (TORCH_SPEC_SEEDS)")
-    return Path(value)
 
 
 def test_at_least_90_percent_of_the_seeds_code_blocks_are_cells(seeds):
