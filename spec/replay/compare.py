@@ -10,6 +10,8 @@ Each rule is named, and applies only where its scope says (README, "The tutorial
 - address (cells that name it): the 0x... address in a default object repr `<module.Class at 0x...>`;
 - cuda-device (run on CUDA, cells whose printed output says nothing of CUDA): `, device='cuda:0'` and
   `torch.cuda.` type names of the actual output read as on the CPU the tutorial ran on;
+- ordereddict-repr (every cell): Python 3.12's `OrderedDict({'a': 1})` reads as the
+  `OrderedDict([('a', 1)])` that Python up to 3.11 (and the pages) print;
 - tail (cells that name it): the tutorial shows only the last lines of a long output;
 - unseeded (cells that name it): values drawn from an unseeded generator cannot be reproduced; every
   number reads <num>, line breaks inside brackets are spaces and the padding that aligns numbers of
@@ -74,6 +76,36 @@ def address(lines: List[str]) -> List[str]:
     return [_ADDRESS.sub(r"\g<1>0x…>", ln) for ln in lines]
 
 
+def _split_top(text: str, sep: str) -> List[str]:
+    """Split at `sep` outside brackets and quotes."""
+    parts, depth, quote, start, i = [], 0, "", 0, 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            start = i = i + len(sep)
+            continue
+        i += 1
+    return parts + [text[start:]]
+
+
+def ordereddict_repr(lines: List[str]) -> List[str]:
+    def old(m):
+        items = [_split_top(item, ": ") for item in _split_top(m.group(1), ", ")] if m.group(1) else []
+        if any(len(kv) != 2 for kv in items):
+            return m.group(0)
+        return "OrderedDict([" + ", ".join(f"({k}, {v})" for k, v in items) + "])"
+    return [re.sub(r"OrderedDict\(\{(.*?)\}\)(?=[^)]*$|$)", old, ln) for ln in lines]
+
+
 def cuda_device(lines: List[str]) -> List[str]:
     return [ln.replace(", device='cuda:0'", "").replace("torch.cuda.", "torch.") for ln in lines]
 
@@ -99,6 +131,7 @@ def normalise(text: str, *, fmt: str, rules: Iterable[str] = (), on_cuda: bool =
     if fmt == "notebook":
         lines = blank_runs(lines)
     lines = warning_location(lines)
+    lines = ordereddict_repr(lines)
     if "address" in rules:
         lines = address(lines)
     if on_cuda and not printed_side and not printed_mentions_cuda:

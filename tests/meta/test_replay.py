@@ -174,6 +174,13 @@ def _same(printed, actual, **kw):
     ("torch.FloatTensor", "torch.cuda.FloatTensor", True, {"on_cuda": True}),
     ("tensor([1.])", "tensor([2.], device='cuda:0')", False, {"on_cuda": True}),
     ("tensor([1.])", "tensor([1.], device='cuda:0')", False, {}),       # not run on CUDA: no rule
+    # ordereddict-repr: Python 3.12 prints OrderedDict as a dict
+    ("OrderedDict([('a', tensor([0.3367])), ('b', tensor([0.1288]))])",
+     "OrderedDict({'a': tensor([0.3367]), 'b': tensor([0.1288])})", True, {}),
+    ("OrderedDict([('a', tensor([0.3367])), ('b', tensor([0.1288]))])",
+     "OrderedDict({'a': tensor([0.3367]), 'b': tensor([0.1289])})", False, {}),
+    ("OrderedDict([('a', tensor([0.3367])), ('b', tensor([0.1288]))])",
+     "OrderedDict({'b': tensor([0.1288]), 'a': tensor([0.3367])})", False, {}),
     # tail: the page shows the last line(s) of a long output
     ("tensor([1.0235])", "tensor([-2.])\ntensor([1.0235])", True, {"rules": ["tail"]}),
     ("tensor([1.0235])", "tensor([1.0235])\ntensor([-2.])", False, {"rules": ["tail"]}),
