@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-SUBCOMMANDS = {"learn": "spec.learn", "bench": "spec.bench", "matrix": "spec.matrix", "lint": "spec.lint"}
+SUBCOMMANDS = {"learn": "spec.learn", "bench": "spec.bench", "matrix": "spec.matrix", "lint": "spec.lint", "replay": "spec.replay.cli"}
 
 
 def project_root() -> Path:
