@@ -50,12 +50,18 @@ def all_points(tutorial):
     return torch.from_numpy(x).float(), torch.from_numpy(y).float()
 
 
+def split_loaders(tutorial, seed=42):
+    """(train_loader, val_loader): the tutorial's make_loaders over all 100 points, random_split drawn
+    from a generator seeded `seed`."""
+    return tutorial.make_loaders(*all_points(tutorial), generator=torch.Generator().manual_seed(seed))
+
+
 @functools.lru_cache(maxsize=None)
 def trained_minibatches(tutorial, device, n_epochs=100):
     """The Evaluation section's mini-batch loop, cached: random_split with a generator seeded 42,
     a ManualLinearRegression created under torch.manual_seed(42), `n_epochs` epochs.
     Returns (model, losses, val_losses)."""
-    train_loader, val_loader = tutorial.make_loaders(*all_points(tutorial), generator=torch.Generator().manual_seed(42))
+    train_loader, val_loader = split_loaders(tutorial)
     torch.manual_seed(42)
     model = tutorial.ManualLinearRegression().to(device)
     losses, val_losses = tutorial.train_minibatches(model, train_loader, val_loader, device, n_epochs=n_epochs)
