@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import (DataLoader, RandomSampler, SequentialSampler, SubsetRandomSampler,
+                              WeightedRandomSampler)
 
 claim = pytest.mark.claim
 
@@ -69,6 +70,20 @@ def test_shuffle_changes_order_but_covers_everything():
             for label in labels.tolist()]
     assert seen != list(range(200)), "shuffle=True must not visit the items in order"
     assert sorted(seen) == list(range(200)), "each item exactly once per epoch"
+
+
+@claim("dataloader.samplers")
+def test_the_sampler_decides_which_indices_are_drawn():
+    dataset = torch.arange(10.0)
+    assert type(DataLoader(dataset).sampler) is SequentialSampler
+    assert type(DataLoader(dataset, shuffle=True).sampler) is RandomSampler
+    subset = DataLoader(dataset, batch_size=2, sampler=SubsetRandomSampler([1, 3, 5], generator=torch.Generator().manual_seed(0)))
+    drawn = torch.cat(list(subset)).tolist()
+    assert sorted(drawn) == [1.0, 3.0, 5.0], "only the sampler's indices are drawn"
+    weighted = WeightedRandomSampler([0.0] * 9 + [1.0], num_samples=4, generator=torch.Generator().manual_seed(0))
+    assert torch.cat(list(DataLoader(dataset, batch_size=2, sampler=weighted))).tolist() == [9.0] * 4
+    with pytest.raises(ValueError, match=r"^sampler option is mutually exclusive with shuffle$"):
+        DataLoader(dataset, sampler=SequentialSampler(dataset), shuffle=True)
 
 
 @claim("dataloader.iterable-not-iterator")

@@ -5,6 +5,7 @@ import functools
 import pytest
 import torch
 from torch import nn, optim
+from torch.nn import functional as F
 from torch.testing import assert_close
 
 from tests.helpers.threads import one_thread  # noqa: F401 (a fixture)
@@ -126,6 +127,17 @@ def test_linear_takes_batches_and_also_single_samples(device):
     single = linear(torch.ones(1, device=device))
     assert single.shape == torch.Size([1]), "an unbatched 1-D input is accepted too: batching is not enforced"
     assert_close(single, linear(torch.ones(1, 1, device=device))[0])
+
+
+@claim("nn.batch-statistics-need-a-batch")
+def test_batch_norm_normalizes_with_the_batch_and_needs_more_than_one(device):
+    torch.manual_seed(0)
+    norm = nn.BatchNorm1d(2).to(device)
+    out = norm(torch.randn(8, 2, device=device) * 5 + 3)
+    assert_close(out.mean(0), torch.zeros(2, device=device), atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match=r"^Expected more than 1 value per channel when training, got input size torch\.Size\(\[1, 2\]\)$"):
+        norm(torch.randn(1, 2, device=device))
+    assert norm.eval()(torch.randn(1, 2, device=device)).shape == (1, 2), "eval() uses the running statistics"
 
 
 @claim("nn.call-runs-forward-and-hooks")
@@ -282,6 +294,28 @@ def test_functional_tanh_matches_the_sequential_model(tutorial, device):
     net.load_state_dict(seq_model.state_dict())  # same parameter names, nothing for tanh
     x = torch.linspace(2.0, 9.0, 5, device=device).unsqueeze(1)
     assert_close(net(x), seq_model(x))
+
+
+class _FunctionalDropout(nn.Module):
+    def __init__(self, follow_mode):
+        super().__init__()
+        self.follow_mode = follow_mode
+
+    def forward(self, x):
+        return F.dropout(x, 0.5, training=self.training) if self.follow_mode else F.dropout(x, 0.5)
+
+
+@claim("nn.functional-ignores-training-flag")
+def test_functional_dropout_ignores_eval_unless_told(device):
+    x = torch.ones(1000, device=device)
+    torch.manual_seed(0)
+    assert 300 < int((_FunctionalDropout(follow_mode=False).eval()(x) == 0).sum()) < 700, "F.dropout drops in eval()"
+    assert torch.equal(_FunctionalDropout(follow_mode=True).eval()(x), x), "training=self.training follows eval()"
+    assert torch.equal(nn.Dropout(0.5).eval()(x), x), "the module follows eval() by itself"
+    torch.manual_seed(1)
+    module_out = nn.Dropout(0.5).train()(x)
+    torch.manual_seed(1)
+    assert torch.equal(F.dropout(x, 0.5, training=True), module_out), "the same computation in training mode"
 
 
 @claim("devices.training-device-message")

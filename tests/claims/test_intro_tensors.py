@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+from torch import nn
 from torch.testing import assert_close
 
 claim = pytest.mark.claim
@@ -86,11 +87,51 @@ def test_floats_are_float32_ints_are_int64(device):
     assert torch.tensor([1, 2], device=device).dtype == torch.int64, "Python ints -> int64 (LongTensor)"
 
 
+LINEAR_DTYPE_ERROR = (r"^(mat1 and mat2 must have the same dtype, but got (Long|Double) and Float"  # torch >= 1.12
+                      r"|expected scalar type (Long|Double) but found Float|expected scalar type Float but found (Long|Double))")
+
+
+@claim("types.layers-need-float")
+def test_layers_and_losses_check_the_dtype(device):
+    linear = nn.Linear(2, 1).to(device)
+    for dtype in (torch.long, torch.float64):
+        with pytest.raises(RuntimeError, match=LINEAR_DTYPE_ERROR):
+            linear(torch.ones(3, 2, dtype=dtype, device=device))
+    assert linear(torch.ones(3, 2, dtype=torch.long, device=device).float()).dtype == torch.float32
+    labels = torch.tensor([0, 1, 3], device=device)
+    with pytest.raises((RuntimeError, NotImplementedError), match=r"\"mse_(cpu|cuda)\" not implemented for 'Long'"):
+        nn.MSELoss()(labels, labels)
+    logits = torch.zeros(3, 4, device=device)
+    assert_close(nn.CrossEntropyLoss()(logits, labels), torch.tensor(1.3863, device=device), atol=5e-5, rtol=0)  # log 4
+    with pytest.raises(RuntimeError, match=r"expected target dtype to be Long or Byte, but got Int|expected scalar type Long but found Int|not implemented for 'Int'"):
+        nn.CrossEntropyLoss()(logits, labels.int())
+
+
 @claim("tensors.uninitialized-4x6")
 def test_tensor_4_6_is_an_uninitialized_float_matrix():
     uninit_float = torch.Tensor(4, 6)
     assert uninit_float.shape == (4, 6), "torch.Tensor(4, 6) reads 4, 6 as a shape"
     assert uninit_float.dtype == torch.float32
+
+
+LINEAR_DTYPE_ERROR = (r"^(mat1 and mat2 must have the same dtype, but got (Long|Double) and Float"  # torch >= 1.12
+                      r"|expected scalar type (Long|Double) but found Float|expected scalar type Float but found (Long|Double))")
+
+
+@claim("types.layers-need-float")
+def test_layers_and_losses_check_the_dtype(device):
+    linear = nn.Linear(2, 1).to(device)
+    for dtype in (torch.long, torch.float64):
+        with pytest.raises(RuntimeError, match=LINEAR_DTYPE_ERROR):
+            linear(torch.ones(3, 2, dtype=dtype, device=device))
+    assert linear(torch.ones(3, 2, dtype=torch.long, device=device).float()).dtype == torch.float32
+    labels = torch.tensor([0, 1, 3], device=device)
+    with pytest.raises((RuntimeError, NotImplementedError), match=r"\"mse_(cpu|cuda)\" not implemented for 'Long'"):
+        nn.MSELoss()(labels, labels)
+    logits = torch.zeros(3, 4, device=device)
+    assert_close(nn.CrossEntropyLoss()(logits, labels), torch.tensor(1.3863, device=device), atol=5e-5, rtol=0)  # log 4
+    with pytest.raises(RuntimeError, match=r"expected target dtype to be Long or Byte, but got Int|expected scalar type Long but found Int|not implemented for 'Int'"):
+        nn.CrossEntropyLoss()(logits, labels.int())
 
 
 @claim("tensors.uninitialized-4x6")

@@ -9,6 +9,7 @@ from torch import nn
 from torch.testing import assert_close
 
 from tests.helpers.fits import lstsq_line
+from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
 
 claim = pytest.mark.claim
 
@@ -105,7 +106,10 @@ def test_backward_fills_the_gradients(tutorial, device):
 @claim("training.manual-update")
 def test_manual_update_steps_against_the_gradient(tutorial, device):
     my_model = _zero_model(tutorial, device)
+    weight, bias, where = my_model.weight, my_model.bias, (my_model.weight.data_ptr(), my_model.bias.data_ptr())
     tutorial.manual_sgd_step(my_model, 0.05)
+    assert my_model.weight is weight and my_model.bias is bias, "update the parameters themselves, not new tensors"
+    assert (weight.data_ptr(), bias.data_ptr()) == where, "update in place (param.data -= ...), same storage"
     assert_close(my_model.weight.data, torch.tensor([[0.4333]], device=device), atol=5e-5, rtol=0,
                  msg="A - lr * dA = 0 - 0.05 * -8.6667: the update must subtract lr times the gradient, in place")
     assert_close(my_model.bias.data, torch.tensor([0.3], device=device), atol=5e-5, rtol=0)
@@ -146,16 +150,14 @@ def test_zero_grad_stops_accumulation(tutorial, device):
 def test_zero_grad_fills_zeros(tutorial, device):
     my_model = _zero_model(tutorial, device)
     my_model.zero_grad()
-    for p in my_model.parameters():
-        assert p.grad is not None, "zero_grad() left .grad as None instead of zeros"
-        assert_close(p.grad, torch.zeros_like(p))
+    assert_grads_zeroed(list(my_model.parameters()))
 
 
 @claim("training.zero-grad-sets-none")
 def test_zero_grad_sets_none(tutorial, device):
     my_model = _zero_model(tutorial, device)
     my_model.zero_grad()
-    assert [p.grad for p in my_model.parameters()] == [None, None]
+    assert_grads_none(list(my_model.parameters()))
 
 
 @claim("training.fit-reaches-least-squares")

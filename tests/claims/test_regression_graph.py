@@ -2,20 +2,10 @@
 import pytest
 import torch
 
+from tests.helpers.graph import leaves
 from tests.helpers.regression import train_tensors
 
 claim = pytest.mark.claim
-
-
-def _leaves(grad_fn):
-    """The tensors at the AccumulateGrad leaves below a graph node."""
-    found, stack = [], [grad_fn]
-    while stack:
-        node = stack.pop()
-        if hasattr(node, "variable"):
-            found.append(node.variable)
-        stack.extend(n for n, _ in node.next_functions if n is not None)
-    return found
 
 
 @claim("graph.built-from-operations")
@@ -25,8 +15,8 @@ def test_operations_on_parameters_build_a_graph_back_to_them(tutorial, device):
     yhat = a + b * x_train_tensor
     loss = ((y_train_tensor - yhat) ** 2).mean()
     assert yhat.grad_fn is not None and loss.grad_fn is not None
-    leaves = _leaves(loss.grad_fn)
-    assert len(leaves) == 2 and any(t is a for t in leaves) and any(t is b for t in leaves)
+    found = leaves(loss.grad_fn)
+    assert len(found) == 2 and any(t is a for t in found) and any(t is b for t in found)
     assert (2 * x_train_tensor + y_train_tensor).grad_fn is None, "operations on data alone record nothing"
 
 

@@ -105,3 +105,19 @@ def test_numpy_of_a_cpu_tensor_shares_memory():
     assert array[0] == 1.0
     array[1] = 2.0
     assert tensor[1].item() == 2.0
+
+
+@claim("numpy.float-copies-the-array")
+def test_float_of_a_from_numpy_tensor_is_a_copy(tutorial):
+    x_train, _, _, _ = tutorial.data_gen()
+    shared = torch.from_numpy(x_train)
+    x_train_tensor = shared.float()
+    assert x_train_tensor.data_ptr() != shared.data_ptr(), ".float() of a float64 tensor makes a new tensor"
+    before = x_train_tensor[0, 0].item()
+    x_train[0, 0] = 42.0
+    assert shared[0, 0].item() == 42.0 and x_train_tensor[0, 0].item() == before, "the float32 copy does not follow"
+    x_train_tensor[1, 0] = -1.0
+    assert x_train[1, 0] != -1.0
+    array = x_train_tensor.numpy()
+    assert array.dtype == np.float32 and not np.shares_memory(array, x_train)
+    assert x_train_tensor.float() is x_train_tensor, ".float() of a float32 tensor is the tensor itself"
