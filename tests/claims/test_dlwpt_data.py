@@ -7,6 +7,8 @@ import torch
 from torch.utils.data import (DataLoader, RandomSampler, SequentialSampler, SubsetRandomSampler,
                               WeightedRandomSampler)
 
+from tests.helpers.errors import assert_not_an_iterator
+
 claim = pytest.mark.claim
 
 
@@ -90,8 +92,7 @@ def test_the_sampler_decides_which_indices_are_drawn():
 def test_loader_is_iterable_not_iterator():
     loader = DataLoader(CifarShaped(10), batch_size=4)
     assert hasattr(loader, "__iter__") and not hasattr(loader, "__next__")
-    with pytest.raises(TypeError, match="'DataLoader' object is not an iterator"):
-        next(loader)
+    assert_not_an_iterator(loader)
     it = iter(loader)
     assert hasattr(it, "__next__") and next(it)[1].tolist() == [0, 1, 2, 3]
 

@@ -1,21 +1,18 @@
 """dlwpt (seed 002), sections "Torch.nn" and "Misc": the split, nn.Linear, nn.Sequential, the
 subclassed model, training with validation, devices, torch.distributed, torchvision, Torch Hub."""
-import functools
-
+import numpy as np
 import pytest
 import torch
 from torch import nn, optim
 from torch.nn import functional as F
 from torch.testing import assert_close
 
+from tests.helpers.dlwpt import MLP_SEED, PRINTED_T_P, T_C, linear_fit, mlp_fit, split
 from tests.helpers.threads import one_thread  # noqa: F401 (a fixture)
 
 claim = pytest.mark.claim
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors
 
-# The tutorial's validation samples were t_u = 35.7 and 55.9 (indices 0 and 1): its printed
-# linear_model(t_un_val) = [[0.8970], [1.8425]] is 0.4681 * [3.57, 5.59] - 0.7741.
-VAL, TRAIN = [0, 1], list(range(2, 11))
 LINEAR_TABLE = [(22.8464, 25.7585), (12.8624, 15.5194), (7.0491, 8.7951), (4.4477, 5.1896),
                 (3.5104, 3.4544), (3.2351, 2.6654), (3.1687, 2.3178), (3.1557, 2.1700),
                 (3.1535, 2.1106), (3.1533, 2.0885)]
@@ -26,51 +23,6 @@ SEQ_REPR = """Sequential(
 )"""
 NAMED_PARAMETERS = ["hidden.weight 8 torch.Size([8, 1])", "hidden.bias 8 torch.Size([8])",
                     "output.weight 8 torch.Size([1, 8])", "output.bias 1 torch.Size([1])"]
-MLP_SEED = 0
-
-
-def _split(tutorial, device):
-    """(t_un_train, t_un_val, t_c_train, t_c_val): the tutorial's split, inputs scaled by 0.1."""
-    return _split_of(tutorial.temperature_data, device)
-
-
-def _split_of(temperature_data, device):
-    t_c, t_u = temperature_data(device)
-    t_c, t_u = t_c.unsqueeze(1), t_u.unsqueeze(1)
-    return 0.1 * t_u[TRAIN], 0.1 * t_u[VAL], t_c[TRAIN], t_c[VAL]
-
-
-def _linear_fit(tutorial, device):
-    """The tutorial's linear fit on the split, from its printed start (weight 0.4681, bias -0.7741)."""
-    return _linear_fit_cached(tutorial.training_loop_nn, tutorial.temperature_data, device)
-
-
-def _mlp_fit(tutorial, device):
-    """The tutorial's Sequential MLP fit on the split, seeded with MLP_SEED."""
-    return _mlp_fit_cached(tutorial.training_loop_nn, tutorial.make_seq_model, tutorial.temperature_data,
-                           device)
-
-
-# cached on the very functions used, so a redefined (learner's) function is never served an old fit
-@functools.lru_cache(maxsize=None)
-def _linear_fit_cached(training_loop_nn, temperature_data, device):
-    linear_model = nn.Linear(1, 1).to(device)
-    with torch.no_grad():
-        linear_model.weight.fill_(0.4681)
-        linear_model.bias.fill_(-0.7741)
-    optimizer = optim.Adam(linear_model.parameters(), lr=1e-1)
-    split = _split_of(temperature_data, device)
-    return linear_model, training_loop_nn(1000, optimizer, linear_model, nn.MSELoss(), *split)
-
-
-@functools.lru_cache(maxsize=None)
-def _mlp_fit_cached(training_loop_nn, make_seq_model, temperature_data, device):
-    torch.manual_seed(MLP_SEED)
-    seq_model = make_seq_model().to(device)
-    optimizer = optim.Adam(seq_model.parameters(), lr=1e-2)
-    return training_loop_nn(1000, optimizer, seq_model, nn.MSELoss(), *_split_of(temperature_data, device))
-
-
 def _overfits(history, what):
     train = [t for _, t, _ in history]
     val = [v for _, _, v in history]
@@ -166,7 +118,7 @@ def test_linear_shapes_and_printed_output(tutorial, device):
     with torch.no_grad():
         linear_model.weight.fill_(0.4681)
         linear_model.bias.fill_(-0.7741)
-    t_un_val = _split(tutorial, device)[1]
+    t_un_val = split(tutorial, device)[1]
     # 1e-4, not 5e-5: from the rounded weights the second row is 1.84258 (the tutorial's exact ones gave 1.8425)
     assert_close(linear_model(t_un_val), torch.tensor([[0.8970], [1.8425]], device=device), atol=1e-4, rtol=0)
 
@@ -186,7 +138,7 @@ def test_linear_output_grad_fn_is_addmm_backward0(device):
 
 @claim("training.linear-split-loss-table")
 def test_linear_training_with_validation_reproduces_table(tutorial, device):
-    _, history = _linear_fit(tutorial, device)
+    _, history = linear_fit(tutorial, device)
     assert [e for e, _, _ in history] == list(range(100, 1001, 100)), "record every 100 epochs"
     got = torch.tensor([(t, v) for _, t, v in history], dtype=torch.float64)
     # the start weights are printed to 4 decimals, so the table agrees to about 2e-4
@@ -196,7 +148,7 @@ def test_linear_training_with_validation_reproduces_table(tutorial, device):
 
 @claim("training.split-fit-differs")
 def test_split_fit_has_other_weights_than_full_fit(tutorial, device):
-    linear_model, _ = _linear_fit(tutorial, device)
+    linear_model, _ = linear_fit(tutorial, device)
     assert_close(linear_model.weight.detach(), torch.tensor([[5.2572]], device=device), atol=1e-4, rtol=0)
     assert_close(linear_model.bias.detach(), torch.tensor([-16.7094], device=device), atol=1e-4, rtol=0)
     assert abs(linear_model.bias.item() - (-17.3044)) > 0.5, "the full-data Adam fit had bias -17.3044"
@@ -232,7 +184,7 @@ def test_mismatched_layer_sizes_raise(device):
 @claim("eval.no-grad-validation-loss")
 def test_validation_loss_under_no_grad_has_no_graph(tutorial, device):
     model = tutorial.make_seq_model().to(device)
-    _, t_u_val, _, t_c_val = _split(tutorial, device)
+    _, t_u_val, _, t_c_val = split(tutorial, device)
     with torch.no_grad():
         loss_val = nn.MSELoss()(model(t_u_val), t_c_val)
     assert not loss_val.requires_grad and loss_val.grad_fn is None
@@ -242,11 +194,10 @@ def test_validation_loss_under_no_grad_has_no_graph(tutorial, device):
 @claim("nn.mseloss-equals-mse")
 def test_builtin_mse_loss_matches(tutorial, device):
     t_c, _ = tutorial.temperature_data(device)
-    t_p = torch.tensor([11.1664, 17.0082, 17.6733, 24.5272, 17.1238, 14.9838, 10.6459, 7.1467,
-                        14.8392, 18.3095, 20.6231], device=device)
-    # 47.04324 on the CPU; CUDA sums the 11 squares in another order (float32 values 6e-5 apart at 517)
-    assert_close(nn.MSELoss()(t_p, t_c), torch.tensor(47.0432, device=device),
-                 atol=5e-5 if device == "cpu" else 1e-4, rtol=0)
+    t_p = torch.tensor(PRINTED_T_P, device=device)
+    expected = float(np.mean((np.array(PRINTED_T_P) - np.array(T_C)) ** 2))  # 47.04324, in float64
+    # float32 values 3.8e-6 apart near 47; CUDA sums the 11 squares in another order (6e-5 apart at 517)
+    assert_close(nn.MSELoss()(t_p, t_c).item(), expected, atol=2e-5 if device == "cpu" else 1e-4, rtol=0)
     assert_close(nn.MSELoss()(t_p, t_c), tutorial.mse(t_p, t_c))
 
 
@@ -260,7 +211,7 @@ def test_arange_stops_before_its_end(tutorial, device):
 
 @claim("training.mlp-overfits")
 def test_mlp_beats_linear_on_training_but_validation_rises(tutorial, device):
-    _overfits(_mlp_fit(tutorial, device), f"Sequential MLP (seed {MLP_SEED})")
+    _overfits(mlp_fit(tutorial, device), f"Sequential MLP (seed {MLP_SEED})")
 
 
 @claim("module.attribute-submodules-registered")
@@ -345,11 +296,11 @@ def test_subclass_trained_on_device_matches_sequential(tutorial, device):
     torch.manual_seed(MLP_SEED)
     net = tutorial.SubclassFunctionalModel().to(device=device)
     optimizer = optim.Adam(net.parameters(), lr=1e-2)
-    t_u_train, t_u_val, t_c_train, t_c_val = (t.cpu() for t in _split(tutorial, device))
+    t_u_train, t_u_val, t_c_train, t_c_val = (t.cpu() for t in split(tutorial, device))
     history = tutorial.training_loop_on_device(1000, optimizer, net, nn.MSELoss(), t_u_train, t_u_val,
                                                t_c_train, t_c_val, device)
     # the same kernels on the CPU; on CUDA two runs need not agree bit for bit, 1000 epochs amplify that
-    assert_close(torch.tensor(history), torch.tensor(_mlp_fit(tutorial, device)), atol=1e-4,
+    assert_close(torch.tensor(history), torch.tensor(mlp_fit(tutorial, device)), atol=1e-4,
                  rtol=1e-5 if device == "cpu" else 1e-3)
     _overfits(history, f"SubclassFunctionalModel (seed {MLP_SEED})")
 

@@ -8,6 +8,8 @@ import torch
 from torch import optim
 from torch.testing import assert_close
 
+from tests.helpers.dlwpt import PRINTED_T_P, T_C, T_U
+from tests.helpers.errors import LEAF_IN_PLACE
 from tests.helpers.fits import lstsq_line
 from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
 from tests.helpers.graph import leaves
@@ -16,11 +18,6 @@ from tests.helpers.threads import one_thread  # noqa: F401 (a fixture)
 claim = pytest.mark.claim
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors
 
-T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
-T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
-# the t_p the tutorial printed for its (unseeded) random w and b
-PRINTED_T_P = [11.1664, 17.0082, 17.6733, 24.5272, 17.1238, 14.9838, 10.6459, 7.1467,
-               14.8392, 18.3095, 20.6231]
 HAND_WRITTEN_TABLE = [22.148710, 16.608067, 12.664559, 9.857804, 7.860115,
                       6.438284, 5.426309, 4.706046, 4.193405, 3.828538]
 AUTOGRAD_TABLE = [22.148710, 16.608067, 12.664559, 9.857802, 7.860115,
@@ -30,7 +27,7 @@ ADAM_TABLE = [18.730587, 8.292550, 4.275753, 3.178962, 2.962302,
 EPOCHS = list(range(100, 1001, 100))
 # Tolerances: the printed precision on the CPU; on CUDA float32 sums run in another order (a few ulps
 # more), and 1000 epochs carry that into the parameters, so the CUDA branch gets more room.
-TABLE_ATOL = {"cpu": 5e-6, "cuda": 1e-4}    # losses printed with 6 decimals
+TABLE_ATOL = {"cpu": 5e-7, "cuda": 1e-4}    # losses printed with 6 decimals
 PARAMS_ATOL = {"cpu": 5e-5, "cuda": 2e-4}   # parameters printed with 4 decimals
 LOSS_ATOL = {"cpu": 5e-4, "cuda": 2e-3}     # 1763.8848: float32 values 1.2e-4 apart there
 GRAD_ATOL = {"cpu": 1e-3, "cuda": 5e-3}     # 4517.2969: float32 values 4.9e-4 apart there
@@ -211,7 +208,7 @@ def test_update_under_no_grad_keeps_a_leaf(device):
 @claim("autograd.no-grad-in-place-update")
 def test_update_outside_no_grad_raises(device):
     params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
-    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+    with pytest.raises(RuntimeError, match=LEAF_IN_PLACE):
         params -= 1e-2
 
 
@@ -280,7 +277,8 @@ def test_autograd_and_hand_written_agree(tutorial, device):
     manual, manual_losses = tutorial.training_loop_manual(
         1000, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
     assert_close(auto.detach(), manual, atol=5e-5, rtol=0)
-    assert max(abs(a - m) for (_, a), (_, m) in zip(auto_losses, manual_losses)) < TABLE_ATOL[device]
+    # the two printed tables themselves differ by 2e-6 at epoch 400 (9.857804 against 9.857802)
+    assert max(abs(a - m) for (_, a), (_, m) in zip(auto_losses, manual_losses)) < 5e-6 if device == "cpu" else 1e-4
 
 
 @claim("graph.unbind-backward-name")

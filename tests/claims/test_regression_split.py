@@ -4,6 +4,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset, random_split
 from torch.testing import assert_close
 
+from tests.helpers.errors import assert_not_an_iterator
 from tests.helpers.regression import all_points, split_loaders, trained_minibatches
 
 claim = pytest.mark.claim
@@ -67,8 +68,7 @@ def test_looping_fetches_a_different_batch_each_time_covering_all(tutorial):
 @claim("dataloader.iterator")
 def test_loader_is_an_iterable_not_an_iterator(tutorial):
     train_loader, _ = _loaders(tutorial)
-    with pytest.raises(TypeError, match="'DataLoader' object is not an iterator"):
-        next(train_loader)
+    assert_not_an_iterator(train_loader)
     x_batch, y_batch = next(iter(train_loader))
     assert x_batch.shape == (16, 1) and y_batch.shape == (16, 1)
 

@@ -212,3 +212,18 @@ def test_a_skipped_measurement_reads_unchecked_with_its_reason(monkeypatch):
     monkeypatch.setattr(memory, "_child_answer", lambda request: {"unchecked": "unchecked: no /proc here"})
     with pytest.raises(pytest.skip.Exception, match=r"^unchecked: no /proc here$"):
         memory.measure(_keep_64_mib, "cpu")
+
+
+def test_without_a_forkserver_a_fresh_interpreter_measures_the_same(monkeypatch):
+    monkeypatch.setattr(memory, "_SERVER", [None])
+    found = memory.measure(_keep_64_mib, "cpu")
+    assert 59 * MiB <= found.peak <= 69 * MiB and 59 * MiB <= found.held <= 69 * MiB, found
+
+
+def test_a_failing_measurement_names_the_setup_and_its_error():
+    with pytest.raises(RuntimeError, match=r"memory child for tests\.meta\.test_bench:_fails_in_setup failed:\n(.|\n)*ZeroDivisionError"):
+        memory.measure(_fails_in_setup, "cpu")
+
+
+def _fails_in_setup(tutorial):
+    return 1 / 0
