@@ -6,7 +6,8 @@ import weakref
 def per_tutorial(fn):
     """Cache fn(tutorial, *args) per tutorial module, the module held weakly: a learner's module (a new
     one on every run of `python -m spec learn --watch`) takes its results with it when it goes, and a
-    redefined function is never served an old result. Callers only read what they get back."""
+    redefined function is never served an old result. `cache_clear()` empties it, like functools.lru_cache's.
+    Callers only read what they get back."""
     results = weakref.WeakKeyDictionary()
 
     @functools.wraps(fn)
@@ -15,4 +16,6 @@ def per_tutorial(fn):
         if args not in per_module:
             per_module[args] = fn(tutorial, *args)
         return per_module[args]
+
+    cached.cache_clear = results.clear  # what spec/learn.py calls between runs (same module, new code)
     return cached
