@@ -84,10 +84,13 @@ def test_mse_is_mean_of_squared_differences(tutorial, device):
 
 @claim("loss.mse-mean-of-squares")
 def test_mse_of_printed_predictions(tutorial, device):
-    t_c, _ = tutorial.temperature_data(device)
-    loss = tutorial.mse(torch.tensor(PRINTED_T_P, device=device), t_c)
-    # printed 47.0433; the t_p it was computed from are themselves rounded to 4 decimals
-    assert_close(loss, torch.tensor(47.0433, device=device), atol=2e-4, rtol=0)
+    t_c, t_u = tutorial.temperature_data(device)
+    # the printed 47.0433 came from the unrounded t_p: those of the least-squares w, b through the printed ones
+    b, w = lstsq_line(T_U, PRINTED_T_P)
+    t_p = tutorial.model(t_u, torch.tensor(w, device=device), torch.tensor(b, device=device))
+    assert_close(tutorial.mse(t_p, t_c), torch.tensor(47.0433, device=device), atol=5e-5, rtol=0)
+    rounded = tutorial.mse(torch.tensor(PRINTED_T_P, device=device), t_c)  # 47.04324 from the 4-decimal t_p
+    assert_close(rounded.item(), float(np.mean((np.array(PRINTED_T_P) - np.array(T_C)) ** 2)), atol=2e-5, rtol=0)
 
 
 @claim("training.hand-written-gradient")
@@ -302,20 +305,24 @@ def test_optimizer_holds_the_very_tensor(device):
     assert optimizer.param_groups[0]["lr"] == 1e-1
 
 
-@claim("optim.zero-grad-zeroes-before-2")
-def test_zero_grad_fills_zeros(device):
+def _sgd_after_backward(device):
+    """params [1, 0] under SGD(lr=1e-2), with .grad = [3, 3] from one backward."""
     params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
     optimizer = optim.SGD([params], lr=1e-2)
     (params * 3).sum().backward()
+    return params, optimizer
+
+
+@claim("optim.zero-grad-zeroes-before-2")
+def test_zero_grad_fills_zeros(device):
+    params, optimizer = _sgd_after_backward(device)
     optimizer.zero_grad()
     assert_grads_zeroed([params])
 
 
 @claim("optim.zero-grad-none-from-2")
 def test_zero_grad_sets_grad_to_none(device):
-    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
-    optimizer = optim.SGD([params], lr=1e-2)
-    (params * 3).sum().backward()
+    params, optimizer = _sgd_after_backward(device)
     optimizer.zero_grad()
     assert_grads_none([params])
     (params * 3).sum().backward()

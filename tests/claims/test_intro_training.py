@@ -36,8 +36,11 @@ def _zero_model(tutorial, device):
     return my_model
 
 
-def _assert_on_least_squares_line(A, b, x, y, why):
-    """A and b are within 0.01 of the closed-form least-squares slope and intercept of (x, y)."""
+def _fit_lands_on_least_squares(tutorial, device, loop, why):
+    """loop(my_model, x, y, 0.05, 500) (train_manual or train_sgd) ends with A and b within 0.01 of the
+    closed-form least-squares slope and intercept of (x, y)."""
+    my_model, x, y = _model_and_data(tutorial, device)
+    _, (A, b) = loop(my_model, x, y, 0.05, 500)
     intercept, slope = lstsq_line(x.cpu(), y.cpu())
     assert abs(A.item() - slope) < 0.01, f"A = {A.item():.4f}, least squares {slope:.4f}: {why}"
     assert abs(b.item() - intercept) < 0.01, f"b = {b.item():.4f}, least squares {intercept:.4f}: {why}"
@@ -162,10 +165,9 @@ def test_zero_grad_sets_none(tutorial, device):
 
 @claim("training.fit-reaches-least-squares")
 def test_manual_loop_reaches_least_squares_line(tutorial, device):
-    my_model, x, y = _model_and_data(tutorial, device)
-    _, (A, b) = tutorial.train_manual(my_model, x, y, 0.05, 500)
     # 500 epochs leave the slow direction of the loss ~1e-3 from the optimum on this seed
-    _assert_on_least_squares_line(A, b, x, y, "check zero_grad() every epoch, the sign of the update and the learning rate")
+    _fit_lands_on_least_squares(tutorial, device, tutorial.train_manual,
+                                "check zero_grad() every epoch, the sign of the update and the learning rate")
 
 
 @claim("training.learned-line-near-truth")
@@ -237,9 +239,8 @@ def test_sgd_loop_follows_manual_loop(tutorial, device):
 
 @claim("optim.sgd-fits")
 def test_sgd_loop_reaches_least_squares_line(tutorial, device):
-    my_model, x, y = _model_and_data(tutorial, device)
-    _, (A, b) = tutorial.train_sgd(my_model, x, y, 0.05, 500)
-    _assert_on_least_squares_line(A, b, x, y, "check zero_grad() every epoch, opt.step() after backward, and lr=0.05")
+    _fit_lands_on_least_squares(tutorial, device, tutorial.train_sgd,
+                                "check zero_grad() every epoch, opt.step() after backward, and lr=0.05")
 
 
 @claim("optim.sgd-adam-rmsprop")
