@@ -3,7 +3,6 @@
 Each test measures its claim side by side (tests/helpers/bench.py) and decides it with the threshold
 its catalog entry states (spec/claims/dlwpt.bench.toml). Without timing they run once as smoke tests.
 """
-import sys
 import time
 
 import numpy as np
@@ -13,23 +12,39 @@ from torch import nn
 from torch.testing import assert_close
 from torch.utils.data import DataLoader, Dataset
 
-from tests.helpers.bench import fmt_bytes, held_bytes
+from tests.helpers.bench import fmt_bytes, sync
+from tests.helpers.memory import measure
 
 claim = pytest.mark.claim
 
 
+N_NUMBERS = 1_000_000
+
+
+def _python_list(tutorial, n):
+    """A list of n distinct Python floats (built by work(), so its whole footprint is measured)."""
+    [float(i) for i in range(10)]
+    return lambda: [float(i) for i in range(n)]
+
+
+def _float32_tensor(tutorial, n):
+    """torch.tensor(values) of the same n floats (the list itself is built in setup)."""
+    values = [float(i) for i in range(n)]
+    torch.tensor(values[:10])  # warm-up
+    return lambda: torch.tensor(values)
+
+
 @claim("bench.tensor-vs-list-bytes")
-def test_a_float32_tensor_takes_4_bytes_per_number_a_list_at_least_32(bench, device):
-    values = [float(i) for i in range(1_000_000)]
-    t = torch.tensor(values, device=device)
-    tensor_bytes = t.element_size() * t.nelement()
-    list_bytes = sys.getsizeof(values) + sum(sys.getsizeof(v) for v in values)
-    assert tensor_bytes == 4_000_000
-    assert list_bytes >= 32_000_000  # an 8-byte pointer plus a 24-byte float object per number
-    bench.table("1e6 numbers", "bytes", "bytes per number")
-    bench.row("float32 tensor", fmt_bytes(tensor_bytes), f"{tensor_bytes / 1e6:.1f}")
-    bench.row("Python list of float", fmt_bytes(list_bytes), f"{list_bytes / 1e6:.1f}")
-    bench.check("list bytes / tensor bytes", list_bytes, tensor_bytes, ">=", 8)
+def test_a_float32_tensor_takes_4_bytes_per_number_a_list_at_least_32(bench):
+    t = torch.tensor([float(i) for i in range(N_NUMBERS)])
+    assert t.element_size() * t.nelement() == 4_000_000 and t.is_contiguous()  # the nominal size: 4 B each
+    list_bytes = measure(_python_list, "cpu", N_NUMBERS).held
+    tensor_bytes = measure(_float32_tensor, "cpu", N_NUMBERS).held
+    bench.table("1e6 numbers", "memory held (measured)", "bytes per number")
+    bench.row("float32 tensor", fmt_bytes(tensor_bytes), f"{tensor_bytes / N_NUMBERS:.1f}")
+    bench.row("Python list of float", fmt_bytes(list_bytes), f"{list_bytes / N_NUMBERS:.1f}")
+    bench.check("list memory / tensor memory", list_bytes, tensor_bytes, ">=", 8)
+    bench.check("tensor memory / 4,000,000 bytes", tensor_bytes, 4_000_000, "<=", 1.1)
     bench.finish(lambda: t.sum())
 
 
@@ -49,17 +64,20 @@ def test_summing_a_tensor_beats_summing_a_python_list(bench, device):
 
 @claim("bench.gpu-matmul-crossover")
 def test_cuda_matmul_wins_only_once_matrices_are_large(bench, device):
-    bench.table("n (n x n @ n x n)", "cpu", device, "cpu / cuda")
+    bench.table("n (n x n @ n x n)", "cpu", f"{device} (pipelined)", f"{device} (synchronized per call)",
+                "cpu / cuda synchronized")
     times = {}
     for n in bench.size([3, 64, 256, 1024, 4096], [3, 64]):
         a = torch.randn(n, n)
         a_dev = a.to(device)
         assert_close((a_dev @ a_dev).cpu(), a @ a, rtol=1e-3, atol=1e-3 * n)
-        times[n] = t = bench.time({"cpu": lambda: a @ a, device: lambda: a_dev @ a_dev}, label=f"n={n}", rounds=7)
-        bench.row(n, t["cpu"], t[device], bench.ratio(t["cpu"], t[device]))
+        # "synchronized": each product waited for, as when its result is used; "pipelined": launches queue up
+        times[n] = t = bench.time({"cpu": lambda: a @ a, "pipelined": lambda: a_dev @ a_dev,
+                                   "synchronized": lambda: (a_dev @ a_dev, sync(device))}, label=f"n={n}", rounds=7)
+        bench.row(n, t["cpu"], t["pipelined"], t["synchronized"], bench.ratio(t["cpu"], t["synchronized"]))
     big, tiny = times[max(times)], times[3]
-    bench.check(f"cpu / {device} at n=4096", big["cpu"], big[device], ">=", 10)
-    bench.check(f"cpu / {device} at n=3 (the tutorial's 3x3)", tiny["cpu"], tiny[device], "<=", 1)
+    bench.check(f"cpu / {device} synchronized at n=4096", big["cpu"], big["synchronized"], ">=", 10)
+    bench.check(f"cpu / {device} synchronized at n=3 (the tutorial's 3x3)", tiny["cpu"], tiny["synchronized"], "<=", 1)
     bench.finish(lambda: a_dev @ a_dev)
 
 
@@ -82,17 +100,27 @@ def test_from_numpy_and_numpy_cost_stays_flat_while_a_copy_grows(bench, device):
     bench.finish(lambda: torch.from_numpy(arr))
 
 
+def _converted(tutorial, device, dtype):
+    """A 2000 x 2000 NumPy float64 array converted with torch.from_numpy(...).to(device), then to dtype
+    (float64: the conversion alone; setup keeps the float64 tensor when measuring the float32 one)."""
+    rng = np.random.default_rng(0)
+    torch.from_numpy(rng.standard_normal((2, 2))).to(device).to(torch.float32)  # warm-up
+    if dtype == "float64":
+        return lambda: torch.from_numpy(rng.standard_normal((2000, 2000))).to(device)
+    t64 = torch.from_numpy(rng.standard_normal((2000, 2000))).to(device)
+    return lambda: t64.to(dtype=torch.float32)
+
+
 @claim("bench.float32-halves-memory")
-def test_converting_to_float32_halves_the_bytes(bench, device):
-    t64 = torch.from_numpy(np.random.default_rng(0).standard_normal((1000, 1000))).to(device)
-    t32 = t64.to(dtype=torch.float32)
-    assert t64.dtype == torch.float64
-    b64, b32 = t64.element_size() * t64.nelement(), t32.element_size() * t32.nelement()
-    assert (b64, b32) == (8_000_000, 4_000_000)
-    bench.table("1000 x 1000 from numpy", "bytes")
-    bench.row("float64 (as converted)", fmt_bytes(b64))
-    bench.row("float32", fmt_bytes(b32))
-    bench.check("float64 bytes / float32 bytes", b64, b32, ">=", 2)
+def test_converting_to_float32_halves_the_memory(bench, device):
+    t64 = torch.from_numpy(np.zeros((2000, 2000))).to(device)
+    assert t64.dtype == torch.float64 and t64.to(dtype=torch.float32).dtype == torch.float32
+    held64, held32 = (measure(_converted, device, device, dtype).held for dtype in ("float64", "float32"))
+    bench.table("2000 x 2000 from numpy", "memory held (measured)")
+    bench.row("float64 (as converted)", fmt_bytes(held64))
+    bench.row("float32", fmt_bytes(held32))
+    bench.check("float64 memory / float32 memory", held64, held32, ">=", 1.9)
+    bench.check("float64 memory / float32 memory", held64, held32, "<=", 2.1)
     bench.finish(lambda: t64.to(dtype=torch.float32))
 
 
@@ -145,20 +173,31 @@ def test_two_workers_load_a_slow_dataset_faster_than_the_main_process(bench):
     bench.finish(lambda: epoch(2), rounds=1)
 
 
-@claim("bench.no-grad-keeps-no-graph")
-def test_a_forward_under_no_grad_keeps_no_activations_alive(bench, device, tutorial):
+def _forward(tutorial, device, grad):
+    """seq_model(x) on 2e6 points, with autograd on or under torch.no_grad() (the 1-8-1 model's hidden
+    activations are 2e6 x 8 float32 = 64 MB)."""
     torch.manual_seed(0)
     seq_model = tutorial.make_seq_model().to(device)
-    x = torch.randn(2_000_000, 1, device=device)  # the hidden activations are 2e6 x 8 float32 = 64 MB
-    with torch.no_grad():
-        out_plain, plain = held_bytes(lambda: seq_model(x), device)
-    out_graph, graph = held_bytes(lambda: seq_model(x), device)
-    assert out_plain.grad_fn is None and out_graph.grad_fn is not None
+    x = torch.randn(2_000_000, 1, device=device)
+    seq_model(x[:10]).sum().backward()  # warm-up: autograd's first use
+
+    def work():
+        with torch.set_grad_enabled(grad):
+            out = seq_model(x)
+        assert (out.grad_fn is not None) == grad
+        return out
+    return work
+
+
+@claim("bench.no-grad-keeps-no-graph")
+def test_a_forward_under_no_grad_keeps_no_activations_alive(bench, device, tutorial):
+    plain, graph = (measure(_forward, device, device, grad, tutorial=tutorial).held for grad in (False, True))
     bench.table("forward of the 1-8-1 model on 2e6 points", "memory held while the output lives")
     bench.row("under torch.no_grad()", fmt_bytes(plain))
     bench.row("with the graph", fmt_bytes(graph))
     bench.check("(held with graph - held under no_grad) / 64 MB of activations", graph - plain, 64_000_000, ">=", 0.9)
-    bench.finish(lambda: seq_model(x))
+    bench.check("held under no_grad / the 8 MB output", plain, 8_000_000, "<=", 1.1)
+    bench.finish(lambda: tutorial.make_seq_model()(torch.ones(10, 1)))
 
 
 @claim("bench.batching-improves-performance")

@@ -9,8 +9,10 @@ import torch
 from torch.testing import assert_close
 from torch.utils.data import DataLoader
 
-from tests.helpers.bench import fmt_bytes, peak_bytes
+from tests.helpers.bench import fmt_bytes
+from tests.helpers.memory import measure
 from tests.helpers.fits import lstsq_line
+from tests.helpers.regression import split_loaders, train_tensors
 
 claim = pytest.mark.claim
 
@@ -19,8 +21,7 @@ def _fit(tutorial, device):
     """The Full Code's fit: ManualLinearRegression (seed 42), SGD, 1000 epochs on the 80 training points.
     Data and model are placed on `device` before the clock starts; each call trains the same model for
     1000 more epochs (the same work: the first call ends at the tutorial's a, b)."""
-    x_train, y_train, _, _ = tutorial.data_gen()
-    x, y = tutorial.to_tensor(x_train, device), tutorial.to_tensor(y_train, device)
+    x, y = train_tensors(tutorial, device)
     torch.manual_seed(42)
     model = tutorial.ManualLinearRegression().to(device)
     return lambda: tutorial.train_model(model, x, y)
@@ -40,13 +41,13 @@ def test_the_tutorials_own_fit_is_not_faster_on_cuda(bench, device, tutorial):
 
 @pytest.fixture(scope="module")
 def npy_files(tmp_path_factory):
-    """96 'image files' of 128 x 1024 float32 (512 KiB each, 48 MiB in all) and their labels."""
+    """96 'image files' of 128 x 1024 float32 (512 KiB each, 48 MiB in all)."""
     folder = tmp_path_factory.mktemp("images")
     rng = np.random.default_rng(0)
     paths = [folder / f"{i}.npy" for i in range(96)]
     for p in paths:
         np.save(p, rng.standard_normal((128, 1024), dtype=np.float32))
-    return paths, torch.arange(96.0)
+    return [str(p) for p in paths]
 
 
 def _epoch(dataset):
@@ -54,22 +55,45 @@ def _epoch(dataset):
     return sum(1 for _ in DataLoader(dataset, batch_size=4))
 
 
+def _datasets(tutorial, paths):
+    """(eager, lazy): build a CustomDataset of every file np.load()ed in advance, or an OnDemandDataset
+    that loads file i when item i is asked for; labels are the file numbers."""
+    labels = torch.arange(float(len(paths)))
+    load = lambda i: (torch.from_numpy(np.load(paths[i])), labels[i])  # noqa: E731
+    eager = lambda: tutorial.CustomDataset(torch.stack([load(i)[0] for i in range(len(paths))]), labels)  # noqa: E731
+    return eager, lambda: tutorial.OnDemandDataset(load, len(paths))
+
+
+def _build(tutorial, paths, which, epoch):
+    """work(): build the `which` dataset ("eager" or "lazy") and, when `epoch`, run one epoch over it;
+    the dataset is kept (it is work()'s result)."""
+    index = ("eager", "lazy").index(which)
+    _epoch(_datasets(tutorial, paths[:1])[index]())  # warm-up on one file: DataLoader, np.load, collate
+    make = _datasets(tutorial, paths)[index]
+
+    def work():
+        dataset = make()
+        if epoch:
+            _epoch(dataset)
+        return dataset
+    return work
+
+
 @claim("bench.dataset-load-on-demand")
 def test_loading_on_demand_holds_no_data_until_asked(bench, tutorial, npy_files):
-    paths, labels = npy_files
-    load = lambda i: (torch.from_numpy(np.load(paths[i])), labels[i])  # noqa: E731
-    eager = lambda: tutorial.CustomDataset(torch.stack([load(i)[0] for i in range(96)]), labels)  # noqa: E731
-    lazy = lambda: tutorial.OnDemandDataset(load, 96)  # noqa: E731
-    _epoch(lazy())  # warm-up: first-use imports and allocator growth
+    eager, lazy = _datasets(tutorial, npy_files)
     assert_close(lazy()[95][0], eager()[95][0])  # the same data either way
-    built = {"loaded in __init__ (CustomDataset)": peak_bytes(eager, "cpu"),
-             "loaded on demand (OnDemandDataset)": peak_bytes(lazy, "cpu")}
-    bench.table("96 files x 512 KiB = 48 MiB", "peak while __init__ runs", "peak of one epoch (batch 4)")
-    for (name, peak), make in zip(built.items(), (eager, lazy)):
-        bench.row(name, fmt_bytes(peak), fmt_bytes(peak_bytes(lambda: _epoch(make()), "cpu")))
-    (eager_peak, lazy_peak), data = built.values(), 48 * 2 ** 20
-    bench.check("loaded in __init__: peak / 48 MiB dataset", eager_peak, data, ">=", 0.9)
-    bench.check("loaded on demand: peak / 48 MiB dataset", lazy_peak, data, "<=", 0.05)
+    assert _epoch(lazy()) == 24
+    sizes = {(which, epoch): measure(_build, "cpu", npy_files, which, epoch, tutorial=tutorial)
+             for which in ("eager", "lazy") for epoch in (False, True)}
+    bench.table("96 files x 512 KiB = 48 MiB", "held once built", "peak while built", "peak of build + one epoch (batch 4)")
+    for which, name in (("eager", "loaded in __init__ (CustomDataset)"), ("lazy", "loaded on demand (OnDemandDataset)")):
+        bench.row(name, fmt_bytes(sizes[which, False].held), fmt_bytes(sizes[which, False].peak),
+                  fmt_bytes(sizes[which, True].peak))
+    data = 48 * 2 ** 20
+    bench.check("loaded in __init__: held / 48 MiB dataset", sizes["eager", False].held, data, ">=", 0.9)
+    bench.check("loaded on demand: peak / 48 MiB dataset", sizes["lazy", False].peak, data, "<=", 0.05)
+    bench.check("loaded on demand, one epoch: peak / 48 MiB dataset", sizes["lazy", True].peak, data, "<=", 0.25)
     bench.finish(lambda: _epoch(lazy()), rounds=3)
 
 
@@ -77,10 +101,8 @@ def _loop_variants(tutorial, device, epochs):
     """The tutorial's training loops, each run for `epochs` epochs on the 80 training points, and
     the closed-form least-squares solve (tests/helpers/fits.py, NumPy on the host) as the floor."""
     x_np, y_np, _, _ = tutorial.data_gen()
-    x, y = tutorial.to_tensor(x_np, device), tutorial.to_tensor(y_np, device)
-    x_all, y_all = tutorial.full_data()
-    loaders = tutorial.make_loaders(torch.from_numpy(x_all).float(), torch.from_numpy(y_all).float(),
-                                    generator=torch.Generator().manual_seed(42))
+    x, y = train_tensors(tutorial, device)
+    loaders = split_loaders(tutorial)
     model = lambda: tutorial.ManualLinearRegression().to(device)  # noqa: E731
     return {
         "closed-form least squares (whole solve)": lambda: lstsq_line(x_np, y_np),

@@ -4,7 +4,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import (DataLoader, RandomSampler, SequentialSampler, SubsetRandomSampler,
+                              WeightedRandomSampler)
+
+from tests.helpers.errors import assert_not_an_iterator
 
 claim = pytest.mark.claim
 
@@ -71,12 +74,25 @@ def test_shuffle_changes_order_but_covers_everything():
     assert sorted(seen) == list(range(200)), "each item exactly once per epoch"
 
 
+@claim("dataloader.samplers")
+def test_the_sampler_decides_which_indices_are_drawn():
+    dataset = torch.arange(10.0)
+    assert type(DataLoader(dataset).sampler) is SequentialSampler
+    assert type(DataLoader(dataset, shuffle=True).sampler) is RandomSampler
+    subset = DataLoader(dataset, batch_size=2, sampler=SubsetRandomSampler([1, 3, 5], generator=torch.Generator().manual_seed(0)))
+    drawn = torch.cat(list(subset)).tolist()
+    assert sorted(drawn) == [1.0, 3.0, 5.0], "only the sampler's indices are drawn"
+    weighted = WeightedRandomSampler([0.0] * 9 + [1.0], num_samples=4, generator=torch.Generator().manual_seed(0))
+    assert torch.cat(list(DataLoader(dataset, batch_size=2, sampler=weighted))).tolist() == [9.0] * 4
+    with pytest.raises(ValueError, match=r"^sampler option is mutually exclusive with shuffle$"):
+        DataLoader(dataset, sampler=SequentialSampler(dataset), shuffle=True)
+
+
 @claim("dataloader.iterable-not-iterator")
 def test_loader_is_iterable_not_iterator():
     loader = DataLoader(CifarShaped(10), batch_size=4)
     assert hasattr(loader, "__iter__") and not hasattr(loader, "__next__")
-    with pytest.raises(TypeError, match="'DataLoader' object is not an iterator"):
-        next(loader)
+    assert_not_an_iterator(loader)
     it = iter(loader)
     assert hasattr(it, "__next__") and next(it)[1].tolist() == [0, 1, 2, 3]
 

@@ -1,4 +1,6 @@
 """dlwpt (seed 002), section "Data": tensors, dtypes, storage, views, in-place ops, devices."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -45,6 +47,19 @@ def test_tensor_is_strided_view_of_one_block(device):
     bt = b.t()
     assert bt.stride() == (1, 3) and not bt.is_contiguous()
     assert bt.data_ptr() == b.data_ptr() == b.view(-1).data_ptr(), "views share one memory block"
+
+
+@claim("tensors.storage-typed-deprecated")
+def test_storage_is_the_block_and_typed_storage_warns(device, monkeypatch):
+    b = torch.ones(3, 3, device=device)
+    monkeypatch.setattr(torch.storage, "_always_warn_typed_storage_removal", True, raising=False)  # else warn-once
+    with pytest.warns(UserWarning, match=r"^TypedStorage is deprecated\. It will be removed in the future"):
+        storage = b.storage()
+        assert len(storage) == 9 and storage.data_ptr() == b.data_ptr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        untyped = b.untyped_storage()
+        assert untyped.nbytes() == 36 and b.t().untyped_storage().data_ptr() == untyped.data_ptr() == b.data_ptr()
 
 
 @claim("data.image-volume-stacking")
@@ -112,6 +127,10 @@ def test_none_index_and_unsqueeze_add_leading_dim(device):
     assert a[None].shape == torch.Size([1, 3, 3])
     assert a.unsqueeze(0).shape == torch.Size([1, 3, 3])
     assert_close(a[None], torch.ones(1, 3, 3, dtype=torch.int32, device=device))
+    for view in (a[None], a.unsqueeze(0)):  # views: the same storage, no copy
+        assert view._base is a and view.data_ptr() == a.data_ptr()
+        view[0, 1, 1] = 5
+        assert a[1, 1].item() == 5
 
 
 @claim("tensors.function-equals-method")
@@ -128,6 +147,8 @@ def test_zero_underscore_mutates_and_returns_self(device):
     assert out is a, "zero_ works in place and returns the same tensor"
     assert_close(a, torch.zeros(3, 3, dtype=torch.int32, device=device))
     assert not hasattr(torch, "unsqueeze_") and not hasattr(torch, "add_"), "method-only in-place ops"
+    b = torch.ones(2, device=device)
+    assert torch.zero_(b) is b and b.tolist() == [0.0, 0.0], "a few in-place ops are torch functions too"
 
 
 @claim("devices.create-tensor-on-cuda")

@@ -2,7 +2,10 @@
 import numpy as np
 import pytest
 import torch
+from torch import nn
 from torch.testing import assert_close
+
+from tests.helpers.errors import assert_cuda_numpy_refused, assert_shares_memory
 
 claim = pytest.mark.claim
 
@@ -20,19 +23,16 @@ def test_tensor_arithmetic_matches_numpy(device):
 def test_only_cpu_tensors_convert_to_numpy(device):
     t = torch.tensor([1.0, 2.0], device=device)
     if device == "cuda":
-        with pytest.raises(TypeError, match="can't convert cuda:0 device type tensor to numpy"):
-            t.numpy()
+        assert_cuda_numpy_refused(t)
     np.testing.assert_array_equal(t.cpu().numpy(), np.array([1.0, 2.0], dtype=np.float32))
 
 
 @claim("numpy.tensor-is-ndarray")
 def test_numpy_and_tensor_share_memory():
     t = torch.zeros(3)
-    t.numpy()[0] = 7.0
-    assert t[0].item() == 7.0, "t.numpy() must be a view of the tensor's memory, not a copy"
+    assert_shares_memory(t, t.numpy())
     a = np.zeros(3)
-    torch.from_numpy(a)[1] = 5.0
-    assert a[1] == 5.0, "torch.from_numpy(a) must share the array's memory"
+    assert_shares_memory(torch.from_numpy(a), a)
 
 
 @claim("types.tensor-types-table")
@@ -84,6 +84,26 @@ def test_floats_are_float32_ints_are_int64(device):
     assert torch.tensor([1.5, 2.0], device=device).dtype == torch.float32, "Python floats -> float32"
     assert torch.rand(2, device=device).dtype == torch.float32, "torch.rand -> float32"
     assert torch.tensor([1, 2], device=device).dtype == torch.int64, "Python ints -> int64 (LongTensor)"
+
+
+LINEAR_DTYPE_ERROR = r"^mat1 and mat2 must have the same dtype(, but got (Long|Double) and Float)?$"  # no ", but got" on 1.13 / 2.0
+INT_TARGET_ERROR = r"^(expected scalar type Long but found Int|expected target dtype to be Long or Byte, but got Int)$"
+
+
+@claim("types.layers-need-float")
+def test_layers_and_losses_check_the_dtype(device):
+    linear = nn.Linear(2, 1).to(device)
+    for dtype in (torch.long, torch.float64):
+        with pytest.raises(RuntimeError, match=LINEAR_DTYPE_ERROR):
+            linear(torch.ones(3, 2, dtype=dtype, device=device))
+    assert linear(torch.ones(3, 2, dtype=torch.long, device=device).float()).dtype == torch.float32
+    labels = torch.tensor([0, 1, 3], device=device)
+    with pytest.raises(RuntimeError, match=r"^\"mse_(cpu|cuda)\" not implemented for 'Long'$"):  # NotImplementedError from 2.x
+        nn.MSELoss()(labels, labels)
+    logits = torch.zeros(3, 4, device=device)
+    assert_close(nn.CrossEntropyLoss()(logits, labels), torch.tensor(1.3863, device=device), atol=5e-5, rtol=0)  # log 4
+    with pytest.raises(RuntimeError, match=INT_TARGET_ERROR):
+        nn.CrossEntropyLoss()(logits, labels.int())
 
 
 @claim("tensors.uninitialized-4x6")

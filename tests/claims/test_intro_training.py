@@ -9,6 +9,7 @@ from torch import nn
 from torch.testing import assert_close
 
 from tests.helpers.fits import lstsq_line
+from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
 
 claim = pytest.mark.claim
 
@@ -35,8 +36,11 @@ def _zero_model(tutorial, device):
     return my_model
 
 
-def _assert_on_least_squares_line(A, b, x, y, why):
-    """A and b are within 0.01 of the closed-form least-squares slope and intercept of (x, y)."""
+def _fit_lands_on_least_squares(tutorial, device, loop, why):
+    """loop(my_model, x, y, 0.05, 500) (train_manual or train_sgd) ends with A and b within 0.01 of the
+    closed-form least-squares slope and intercept of (x, y)."""
+    my_model, x, y = _model_and_data(tutorial, device)
+    _, (A, b) = loop(my_model, x, y, 0.05, 500)
     intercept, slope = lstsq_line(x.cpu(), y.cpu())
     assert abs(A.item() - slope) < 0.01, f"A = {A.item():.4f}, least squares {slope:.4f}: {why}"
     assert abs(b.item() - intercept) < 0.01, f"b = {b.item():.4f}, least squares {intercept:.4f}: {why}"
@@ -105,7 +109,10 @@ def test_backward_fills_the_gradients(tutorial, device):
 @claim("training.manual-update")
 def test_manual_update_steps_against_the_gradient(tutorial, device):
     my_model = _zero_model(tutorial, device)
+    weight, bias, where = my_model.weight, my_model.bias, (my_model.weight.data_ptr(), my_model.bias.data_ptr())
     tutorial.manual_sgd_step(my_model, 0.05)
+    assert my_model.weight is weight and my_model.bias is bias, "update the parameters themselves, not new tensors"
+    assert (weight.data_ptr(), bias.data_ptr()) == where, "update in place (param.data -= ...), same storage"
     assert_close(my_model.weight.data, torch.tensor([[0.4333]], device=device), atol=5e-5, rtol=0,
                  msg="A - lr * dA = 0 - 0.05 * -8.6667: the update must subtract lr times the gradient, in place")
     assert_close(my_model.bias.data, torch.tensor([0.3], device=device), atol=5e-5, rtol=0)
@@ -146,24 +153,21 @@ def test_zero_grad_stops_accumulation(tutorial, device):
 def test_zero_grad_fills_zeros(tutorial, device):
     my_model = _zero_model(tutorial, device)
     my_model.zero_grad()
-    for p in my_model.parameters():
-        assert p.grad is not None, "zero_grad() left .grad as None instead of zeros"
-        assert_close(p.grad, torch.zeros_like(p))
+    assert_grads_zeroed(list(my_model.parameters()))
 
 
 @claim("training.zero-grad-sets-none")
 def test_zero_grad_sets_none(tutorial, device):
     my_model = _zero_model(tutorial, device)
     my_model.zero_grad()
-    assert [p.grad for p in my_model.parameters()] == [None, None]
+    assert_grads_none(list(my_model.parameters()))
 
 
 @claim("training.fit-reaches-least-squares")
 def test_manual_loop_reaches_least_squares_line(tutorial, device):
-    my_model, x, y = _model_and_data(tutorial, device)
-    _, (A, b) = tutorial.train_manual(my_model, x, y, 0.05, 500)
     # 500 epochs leave the slow direction of the loss ~1e-3 from the optimum on this seed
-    _assert_on_least_squares_line(A, b, x, y, "check zero_grad() every epoch, the sign of the update and the learning rate")
+    _fit_lands_on_least_squares(tutorial, device, tutorial.train_manual,
+                                "check zero_grad() every epoch, the sign of the update and the learning rate")
 
 
 @claim("training.learned-line-near-truth")
@@ -235,9 +239,8 @@ def test_sgd_loop_follows_manual_loop(tutorial, device):
 
 @claim("optim.sgd-fits")
 def test_sgd_loop_reaches_least_squares_line(tutorial, device):
-    my_model, x, y = _model_and_data(tutorial, device)
-    _, (A, b) = tutorial.train_sgd(my_model, x, y, 0.05, 500)
-    _assert_on_least_squares_line(A, b, x, y, "check zero_grad() every epoch, opt.step() after backward, and lr=0.05")
+    _fit_lands_on_least_squares(tutorial, device, tutorial.train_sgd,
+                                "check zero_grad() every epoch, opt.step() after backward, and lr=0.05")
 
 
 @claim("optim.sgd-adam-rmsprop")

@@ -4,29 +4,44 @@ import torch
 import torch.nn as nn
 from torch.testing import assert_close
 
-from tests.helpers.regression import all_points, trained_minibatches
+from tests.helpers.regression import split_loaders, trained_minibatches
 
 claim = pytest.mark.claim
 
 
-def _val_batch(tutorial, device):
-    _, val_loader = tutorial.make_loaders(*all_points(tutorial), generator=torch.Generator().manual_seed(42))
+def _val_batch(tutorial):
+    _, val_loader = split_loaders(tutorial)
     x_val, y_val = next(iter(val_loader))
     return x_val, y_val
 
 
+class _Sent(torch.Tensor):
+    """A CPU batch that records where .to() sends it (the copy sent is a plain tensor)."""
+    sent = []
+
+    def to(self, *args, **kwargs):
+        out = super().to(*args, **kwargs).as_subclass(torch.Tensor)
+        _Sent.sent.append(out.device.type)
+        return out
+
+
 @claim("eval.batches-to-device")
-def test_loader_yields_cpu_batches_sent_to_the_device(tutorial, device):
-    x_val, y_val = _val_batch(tutorial, device)
+def test_loader_yields_cpu_batches_and_each_is_sent_to_the_device(tutorial, device):
+    x_val, y_val = _val_batch(tutorial)
     assert x_val.device.type == "cpu" and y_val.device.type == "cpu"
-    assert x_val.to(device).device.type == device
-    model, _, _ = trained_minibatches(tutorial, device)
+    train_loader, val_loader = split_loaders(tutorial)
+    batches = lambda loader: [tuple(t.as_subclass(_Sent) for t in batch) for batch in loader]  # noqa: E731
+    torch.manual_seed(42)
+    model = tutorial.ManualLinearRegression().to(device)
+    _Sent.sent = []
+    tutorial.train_minibatches(model, batches(train_loader), batches(val_loader), device, n_epochs=2)
+    assert _Sent.sent == [device] * (2 * (5 + 1) * 2), "send every x and y batch with .to(device), each epoch"
     assert all(p.device.type == device for p in model.parameters()), "train_minibatches moved the model off the device"
 
 
 @claim("eval.no-grad-builds-no-graph")
 def test_validation_loss_has_no_graph(tutorial, device):
-    x_val, y_val = (t.to(device) for t in _val_batch(tutorial, device))
+    x_val, y_val = (t.to(device) for t in _val_batch(tutorial))
     model = tutorial.ManualLinearRegression().to(device)
     val_loss = tutorial.validation_loss(model, nn.MSELoss(reduction="mean"), x_val, y_val)
     assert val_loss.grad_fn is None and not val_loss.requires_grad, \
@@ -45,7 +60,7 @@ def test_eval_sets_mode_but_does_not_stop_gradients(tutorial, device):
 
 @claim("eval.no-difference-simple-model")
 def test_validation_loss_is_the_same_with_or_without_no_grad_and_eval(tutorial, device):
-    x_val, y_val = (t.to(device) for t in _val_batch(tutorial, device))
+    x_val, y_val = (t.to(device) for t in _val_batch(tutorial))
     torch.manual_seed(42)
     model = tutorial.ManualLinearRegression().to(device)
     loss_fn = nn.MSELoss(reduction="mean")

@@ -1,4 +1,5 @@
 """Model, Full Code, Nested Models, Sequential Models."""
+import copy
 from collections import OrderedDict
 
 import pytest
@@ -52,6 +53,19 @@ def test_seed_42_model_starts_at_the_printed_values(tutorial, device):
                  msg=f"a should start at 0.3367 (torch.manual_seed(42), first torch.randn(1)), got {state['a']}")
     assert_close(state["b"].cpu(), torch.tensor([0.1288]), atol=5e-5, rtol=0,
                  msg=f"b should start at 0.1288 (the second torch.randn(1)), got {state['b']}")
+
+
+@claim("module.state-dict-shares-parameters")
+def test_state_dict_holds_detached_tensors_sharing_the_parameters_storage(tutorial, device):
+    x_train_tensor, y_train_tensor = train_tensors(tutorial, device)
+    torch.manual_seed(42)
+    model = tutorial.ManualLinearRegression().to(device)
+    state, snapshot = model.state_dict(), copy.deepcopy(model.state_dict())
+    assert not state["a"].requires_grad and state["a"].grad_fn is None and "requires_grad" not in repr(state["a"])
+    assert state["a"].data_ptr() == model.a.data_ptr() and state["b"].data_ptr() == model.b.data_ptr()
+    tutorial.train_model(model, x_train_tensor, y_train_tensor, n_epochs=1)
+    assert torch.equal(state["a"], model.a.detach()), "the earlier state_dict follows the training: no copy"
+    assert not torch.equal(snapshot["a"], model.a.detach()), "a deepcopy keeps the values it was taken with"
 
 
 @claim("module.to-returns-same-module")

@@ -4,6 +4,7 @@ import torch
 import torch.optim as optim
 from torch.testing import assert_close
 
+from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
 from tests.helpers.regression import assert_printed_line, trained
 
 claim = pytest.mark.claim
@@ -55,16 +56,14 @@ def test_sgd_step_is_p_minus_lr_times_grad(device):
 def test_zero_grad_fills_grads_with_zeros(device):
     a, b, optimizer = _sgd_after_backward(device)
     optimizer.zero_grad()
-    assert a.grad is not None and b.grad is not None, "zero_grad() set .grad to None (set_to_none=True)"
-    assert_close(a.grad, torch.zeros(1, device=device))
-    assert_close(b.grad, torch.zeros(1, device=device))
+    assert_grads_zeroed([a, b])
 
 
 @claim("optim.zero-grad-sets-none")
 def test_zero_grad_sets_grads_to_none(device):
     a, b, optimizer = _sgd_after_backward(device)
     optimizer.zero_grad()
-    assert a.grad is None and b.grad is None
+    assert_grads_none([a, b])
 
 
 @claim("optim.zero-grad-stops-accumulation")

@@ -4,20 +4,20 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset, random_split
 from torch.testing import assert_close
 
-from tests.helpers.regression import all_points, trained_minibatches
+from tests.helpers.errors import assert_not_an_iterator
+from tests.helpers.regression import all_points, split_loaders, trained_minibatches
 
 claim = pytest.mark.claim
 
 
 def _loaders(tutorial, seed=42):
-    return tutorial.make_loaders(*all_points(tutorial), generator=torch.Generator().manual_seed(seed))
+    return split_loaders(tutorial, seed)
 
 
 @claim("dataloader.random-split-import")
 def test_random_split_imports_from_the_dataset_module():
     from torch.utils.data.dataset import random_split as from_dataset_module
     assert from_dataset_module is random_split
-    assert callable(from_dataset_module)
 
 
 @claim("dataloader.tensor-dataset")
@@ -36,10 +36,13 @@ def test_random_split_80_20_disjoint_complete_and_reproducible(tutorial):
     train, val = random_split(dataset, [80, 20], generator=torch.Generator().manual_seed(42))
     assert (len(train), len(val)) == (80, 20)
     assert sorted(train.indices + val.indices) == list(range(100)), "the split is disjoint and complete"
+    assert train.indices != list(range(80)) and sorted(train.indices) != list(range(80)), "random, not the first 80"
     again, _ = random_split(dataset, [80, 20], generator=torch.Generator().manual_seed(42))
-    assert again.indices == train.indices
+    other, _ = random_split(dataset, [80, 20], generator=torch.Generator().manual_seed(0))
+    assert again.indices == train.indices and other.indices != train.indices
     train_loader, val_loader = _loaders(tutorial)
     assert (len(train_loader.dataset), len(val_loader.dataset)) == (80, 20), "make_loaders should split 80/20"
+    assert sorted(train_loader.dataset.indices) != list(range(80)), "make_loaders should split at random (random_split)"
 
 
 @claim("dataloader.batch-sizes")
@@ -65,8 +68,7 @@ def test_looping_fetches_a_different_batch_each_time_covering_all(tutorial):
 @claim("dataloader.iterator")
 def test_loader_is_an_iterable_not_an_iterator(tutorial):
     train_loader, _ = _loaders(tutorial)
-    with pytest.raises(TypeError, match="'DataLoader' object is not an iterator"):
-        next(train_loader)
+    assert_not_an_iterator(train_loader)
     x_batch, y_batch = next(iter(train_loader))
     assert x_batch.shape == (16, 1) and y_batch.shape == (16, 1)
 

@@ -8,12 +8,10 @@ How a cost claim is decided (the same rules for every benchmark):
 - The ratio's noise band is [q1(num)/q3(den), q3(num)/q1(den)] (quartiles over the rounds). A claim
   "ratio >= T" holds when the whole band is >= T, does not hold when the whole band is < T, and is
   *inconclusive* otherwise (reported unchecked, never as a pass).
-- Memory is measured, not timed: on CUDA with the caching allocator's counters, on CPU with the
-  process's resident set (VmRSS / VmHWM, the high-water mark reset through /proc/self/clear_refs).
-  CPU allocations above glibc's largest mmap threshold (32 MiB) go straight to the OS, so the tests
-  use operands that large. Memory checks are decided in every mode (they need no timer). There is no
-  gc.collect() before a measurement (it costs ~0.5 s once torch is imported, and garbage freed later
-  can only lower a peak, never raise it); the garbage collector is paused while timing.
+- Memory is measured, not timed (tests/helpers/memory.py): on CPU each measurement runs in a fresh
+  child process (VmRSS / VmHWM), so it reads the same alone or after the whole suite; on CUDA with the
+  caching allocator's counters; garbage is collected first. Memory checks are decided in every mode
+  (they need no timer). The garbage collector is paused while timing.
 - Timing is on only when asked for (`python -m spec bench`, or pytest's --benchmark-enable) and
   pytest-benchmark can time (no xdist). Otherwise every side runs once as a smoke test, at smoke sizes,
   and a speed claim is reported "unchecked: timing disabled (run `python -m spec bench`)".
@@ -22,10 +20,8 @@ from __future__ import annotations
 
 import gc
 import math
-import re
 import statistics
 import time
-from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 import pytest
@@ -153,51 +149,6 @@ def fmt_ratio(ratio: float) -> str:
 
 def fmt_bytes(n: float) -> str:
     return f"{n / MiB:.1f} MiB" if abs(n) >= 0.1 * MiB else f"{n:.0f} B"
-
-
-# --- memory ----------------------------------------------------------------------------------------
-
-_PROC = Path("/proc/self")
-
-
-def _rss(field: str) -> int:
-    text = (_PROC / "status").read_text()
-    return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1)) * 1024
-
-
-def _need_proc() -> None:
-    if not (_PROC / "clear_refs").exists():
-        pytest.skip("unchecked: CPU memory needs Linux /proc/self (VmRSS, VmHWM, clear_refs)")
-
-
-def peak_bytes(fn: Callable, device) -> int:
-    """Peak memory allocated while fn() runs, above what was allocated before (result dropped)."""
-    if torch.device(device).type == "cuda":
-        sync(device)
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-        fn()
-        sync(device)
-        return torch.cuda.max_memory_allocated() - base
-    _need_proc()
-    (_PROC / "clear_refs").write_text("5")  # reset VmHWM to the current RSS
-    base = _rss("VmRSS")
-    fn()
-    return _rss("VmHWM") - base
-
-
-def held_bytes(fn: Callable, device):
-    """(result, bytes still allocated after fn() returns while its result is alive)."""
-    if torch.device(device).type == "cuda":
-        sync(device)
-        base = torch.cuda.memory_allocated()
-        result = fn()
-        sync(device)
-        return result, torch.cuda.memory_allocated() - base
-    _need_proc()
-    base = _rss("VmRSS")
-    result = fn()
-    return result, _rss("VmRSS") - base
 
 
 # --- one claim's measurement -----------------------------------------------------------------------

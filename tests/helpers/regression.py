@@ -1,9 +1,9 @@
 """Data and trained models of the regression tutorial, built through the code under test
 (the `tutorial` fixture's module, passed in), so a learner's module is exercised the same way."""
-import functools
-
 import torch
 from torch.testing import assert_close
+
+from tests.helpers.cache import per_tutorial
 
 
 def train_tensors(tutorial, device):
@@ -16,7 +16,7 @@ def train_tensors(tutorial, device):
 LOOPS = ("train_manual_autograd", "train_sgd", "train_mse_loss")
 
 
-@functools.lru_cache(maxsize=None)
+@per_tutorial
 def trained(tutorial, device, variant):
     """One of the tutorial's 1000-epoch training runs on `device`, run once per process and cached
     (tests only read the result). LOOPS return (a, b); "module", "nested", "sequential" return the
@@ -50,12 +50,18 @@ def all_points(tutorial):
     return torch.from_numpy(x).float(), torch.from_numpy(y).float()
 
 
-@functools.lru_cache(maxsize=None)
+def split_loaders(tutorial, seed=42):
+    """(train_loader, val_loader): the tutorial's make_loaders over all 100 points, random_split drawn
+    from a generator seeded `seed`."""
+    return tutorial.make_loaders(*all_points(tutorial), generator=torch.Generator().manual_seed(seed))
+
+
+@per_tutorial
 def trained_minibatches(tutorial, device, n_epochs=100):
     """The Evaluation section's mini-batch loop, cached: random_split with a generator seeded 42,
     a ManualLinearRegression created under torch.manual_seed(42), `n_epochs` epochs.
     Returns (model, losses, val_losses)."""
-    train_loader, val_loader = tutorial.make_loaders(*all_points(tutorial), generator=torch.Generator().manual_seed(42))
+    train_loader, val_loader = split_loaders(tutorial)
     torch.manual_seed(42)
     model = tutorial.ManualLinearRegression().to(device)
     losses, val_losses = tutorial.train_minibatches(model, train_loader, val_loader, device, n_epochs=n_epochs)

@@ -3,8 +3,10 @@ import json
 import time
 
 import pytest
+import torch
 
 from spec import bench as cli
+from tests.helpers import memory
 from tests.helpers.bench import (FAILS, HOLDS, INCONCLUSIVE, TIMING_DISABLED, UNTIMED, Bench, Timing, band,
                                  decide, time_sides)
 
@@ -146,3 +148,82 @@ def test_the_claims_report_shows_an_untimed_or_failed_speed_claim(mini, monkeypa
     (entry,) = report["claims"]
     assert entry["status"] == {"any": status}
     assert detail in entry["details"]["any"]
+
+
+# --- the memory helper (tests/helpers/memory.py) against known allocations --------------------------
+
+MiB = 2 ** 20
+
+
+def _keep_64_mib(tutorial):
+    torch.ones(1)  # warm-up: the first operation's lazy initialization happens here
+    return lambda: torch.ones(16 * MiB)  # 16 Mi float32 = 64 MiB, written
+
+
+def _touch_64_mib_and_free(tutorial):
+    torch.ones(1)
+    return lambda: float(torch.ones(16 * MiB).sum())  # the tensor is freed before work() returns
+
+
+def _allocated_in_setup(tutorial, mib):
+    kept = torch.ones(mib * MiB // 4)  # in setup: not part of the measurement
+    return lambda: kept.shape
+
+
+def test_the_memory_helper_reads_a_kept_64_mib_tensor_as_64_mib():
+    found = memory.measure(_keep_64_mib, "cpu")
+    assert 59 * MiB <= found.peak <= 69 * MiB and 59 * MiB <= found.held <= 69 * MiB, found
+
+
+def test_the_memory_helper_tells_a_freed_peak_from_what_is_held():
+    found = memory.measure(_touch_64_mib_and_free, "cpu")
+    assert 59 * MiB <= found.peak <= 69 * MiB and abs(found.held) <= 5 * MiB, found
+
+
+def test_the_memory_helper_leaves_out_what_setup_allocated():
+    found = memory.measure(_allocated_in_setup, "cpu", 64)
+    assert abs(found.peak) <= 5 * MiB and abs(found.held) <= 5 * MiB, found
+
+
+def test_the_memory_helper_reads_the_same_after_this_process_freed_memory():
+    junk = torch.ones(32 * MiB)  # 128 MiB this process then frees: a child never sees it
+    del junk
+    found = memory.measure(_keep_64_mib, "cpu")
+    assert 59 * MiB <= found.peak <= 69 * MiB, found
+
+
+def test_without_proc_a_memory_measurement_is_unchecked(monkeypatch, tmp_path):
+    monkeypatch.setattr(memory, "PROC", tmp_path / "no-proc")
+    answer = memory.child_main({"setup": f"{__name__}:_keep_64_mib", "args": [], "tutorial": None})
+    assert answer == {"unchecked": "unchecked: CPU memory needs Linux /proc/self/status (VmRSS, VmHWM)"}
+
+
+def test_an_unwritable_clear_refs_reads_unchecked_when_setup_peaked_higher(monkeypatch, tmp_path):
+    fake = tmp_path / "proc"
+    fake.mkdir()
+    (fake / "status").write_text("VmHWM:\t 500000 kB\nVmRSS:\t 100000 kB\n")
+    (fake / "clear_refs").mkdir()  # writing to a directory fails like an unwritable file
+    monkeypatch.setattr(memory, "PROC", fake)
+    answer = memory.child_main({"setup": f"{__name__}:_allocated_in_setup", "args": [1], "tutorial": None})
+    assert answer["unchecked"].startswith("unchecked: /proc/self/clear_refs cannot be written")
+
+
+def test_a_skipped_measurement_reads_unchecked_with_its_reason(monkeypatch):
+    monkeypatch.setattr(memory, "_child_answer", lambda request: {"unchecked": "unchecked: no /proc here"})
+    with pytest.raises(pytest.skip.Exception, match=r"^unchecked: no /proc here$"):
+        memory.measure(_keep_64_mib, "cpu")
+
+
+def test_without_a_forkserver_a_fresh_interpreter_measures_the_same(monkeypatch):
+    monkeypatch.setattr(memory, "_SERVER", [None])
+    found = memory.measure(_keep_64_mib, "cpu")
+    assert 59 * MiB <= found.peak <= 69 * MiB and 59 * MiB <= found.held <= 69 * MiB, found
+
+
+def test_a_failing_measurement_names_the_setup_and_its_error():
+    with pytest.raises(RuntimeError, match=r"memory child for tests\.meta\.test_bench:_fails_in_setup failed:\n(.|\n)*ZeroDivisionError"):
+        memory.measure(_fails_in_setup, "cpu")
+
+
+def _fails_in_setup(tutorial):
+    return 1 / 0

@@ -1,0 +1,205 @@
+"""Memory footprints of the memory claims, measured so that they reproduce whatever ran before.
+
+A measurement is a *setup* function, at module level, `setup(tutorial, *args) -> work`: it builds the
+inputs (and warms up whatever the first call of an operation initializes lazily) and returns the
+zero-argument `work` whose footprint is measured. `measure(setup, device, *args, tutorial=...)`
+returns a Footprint: `peak` (the most memory in use while work() ran, above what was in use before it)
+and `held` (what is still in use after it returned, while its result is alive).
+
+- CPU: every measurement runs in a fresh child process that does nothing else (forked from a server
+  that has only imported torch, or a fresh interpreter where there is no forkserver): it imports the setup's
+  module, fixes glibc's mmap threshold (freed large blocks go back to the OS), runs setup, collects garbage, resets the high-water mark (VmHWM, through
+  /proc/self/clear_refs) and reads VmRSS, runs work(), then reads VmHWM and VmRSS again. A fresh
+  process has no freed-but-cached memory that work() could reuse, so the same claim reads the same
+  whether it runs alone or after the whole suite. Where /proc cannot be read, or VmHWM cannot be reset
+  and setup's own peak would hide work's, the measurement is skipped "unchecked: <reason>".
+- CUDA: the caching allocator's counters in this process (memory_allocated, max_memory_allocated after
+  reset_peak_memory_stats), after gc.collect(): exact, independent of what ran before.
+"""
+from __future__ import annotations
+
+import ctypes
+import gc
+import importlib
+import importlib.util
+import json
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+PROC = Path("/proc/self")
+TIMEOUT_S = 600
+MARK = "torch-spec-memory:"
+
+
+@dataclass(frozen=True)
+class Footprint:
+    peak: int   # bytes: the most in use while work() ran, above the start
+    held: int   # bytes: still in use after work() returned, its result alive
+
+
+def measure(setup: Callable, device, *args, tutorial=None) -> Footprint:
+    """The Footprint of setup(tutorial, *args)() on `device` (see the module docstring)."""
+    if torch.device(device).type == "cuda":
+        return _cuda(setup, device, args, tutorial)
+    return _child(setup, args, tutorial)
+
+
+def _cuda(setup, device, args, tutorial) -> Footprint:
+    work = setup(tutorial, *args)
+    gc.collect()
+    torch.cuda.synchronize(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    base = torch.cuda.memory_allocated(device)
+    result = work()
+    torch.cuda.synchronize(device)
+    footprint = Footprint(torch.cuda.max_memory_allocated(device) - base, torch.cuda.memory_allocated(device) - base)
+    del result
+    return footprint
+
+
+def _child(setup, args, tutorial) -> Footprint:
+    request = {"setup": f"{setup.__module__}:{setup.__qualname__}", "args": list(args),
+               "tutorial": None if tutorial is None else {"name": tutorial.__name__, "file": tutorial.__file__}}
+    found = _child_answer(request)
+    if "unchecked" in found:
+        pytest.skip(found["unchecked"])
+    return Footprint(found["peak"], found["held"])
+
+
+_SERVER = []  # the forkserver context, once started
+
+
+def _fork_server():
+    """multiprocessing's forkserver with this module (so torch) preloaded, or None where there is none."""
+    if not _SERVER:
+        context = None
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+        _SERVER.append(context)
+    return _SERVER[0]
+
+
+def _run_and_send(request: dict, connection) -> None:
+    try:
+        connection.send(child_main(request))
+    except BaseException:  # noqa: B902 - the parent raises it with the child's traceback
+        connection.send(traceback.format_exc())
+
+
+def _child_answer(request: dict) -> dict:
+    """Run child_main(request) in a fresh process: forked from a server that has imported torch and done
+    nothing else (a fresh interpreter where there is no forkserver); its answer."""
+    context = _fork_server()
+    if context is None:
+        return _interpreter_answer(request)
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_run_and_send, args=(request, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(TIMEOUT_S):
+            raise RuntimeError(f"memory child for {request['setup']} gave no answer in {TIMEOUT_S} s")
+        answer = receive.recv()
+    except EOFError:
+        answer = f"the child died (exit code {child.join(5) or child.exitcode})"
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if isinstance(answer, str):
+        raise RuntimeError(f"memory child for {request['setup']} failed:\n{answer.strip()[-3000:]}")
+    return answer
+
+
+def _interpreter_answer(request: dict) -> dict:
+    """Run child_main(request) in a fresh interpreter; its answer."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    done = subprocess.run([sys.executable, "-m", "tests.helpers.memory", json.dumps(request)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=TIMEOUT_S)
+    answer = next((line[len(MARK):] for line in reversed(done.stdout.splitlines()) if line.startswith(MARK)), None)
+    if done.returncode != 0 or answer is None:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+        raise RuntimeError(f"memory child for {request['setup']} exited {done.returncode}:\n{tail}")
+    return json.loads(answer)
+
+
+# --- the child -------------------------------------------------------------------------------------
+
+def _status(field: str) -> int:
+    text = (PROC / "status").read_text()
+    return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1)) * 1024
+
+
+def _reset_high_water_mark() -> Optional[str]:
+    """Reset VmHWM to the current RSS; the reason it cannot be, or None."""
+    try:
+        (PROC / "clear_refs").write_text("5")
+        return None
+    except OSError as exc:
+        return f"/proc/self/clear_refs cannot be written ({exc.strerror or exc})"
+
+
+def _load_tutorial(spec):
+    if spec is None:
+        return None
+    try:
+        module = importlib.import_module(spec["name"])
+        if Path(module.__file__).resolve() == Path(spec["file"]).resolve():
+            return module
+    except ImportError:
+        pass
+    found = importlib.util.spec_from_file_location(spec["name"], spec["file"])
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    return module
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 128 * 1024
+
+
+def _fix_mmap_threshold() -> None:
+    """Keep glibc's mmap threshold at its 128 KiB default instead of letting it grow after a free: blocks
+    of 128 KiB and more then always come from (and go back to) the OS, so what the child measures is the
+    memory in use, not what the allocator happens to keep cached. Not glibc: nothing to do."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (OSError, AttributeError):
+        pass
+
+
+def child_main(request: dict) -> dict:
+    """Run one measurement in this (fresh) process; the answer as a dict."""
+    if not (PROC / "status").is_file():
+        return {"unchecked": "unchecked: CPU memory needs Linux /proc/self/status (VmRSS, VmHWM)"}
+    _fix_mmap_threshold()
+    torch.set_num_threads(1)  # no thread pool stacks appearing mid-measurement
+    module_name, _, qualname = request["setup"].partition(":")
+    setup = getattr(importlib.import_module(module_name), qualname)
+    work = setup(_load_tutorial(request["tutorial"]), *request["args"])
+    gc.collect()
+    cannot_reset = _reset_high_water_mark()
+    base = _status("VmRSS")
+    if cannot_reset and _status("VmHWM") - base > 2 ** 20:
+        return {"unchecked": f"unchecked: {cannot_reset}, and the setup's own peak would hide the measured one"}
+    result = work()
+    peak, held = _status("VmHWM") - base, _status("VmRSS") - base
+    del result
+    return {"peak": peak, "held": held}
+
+
+if __name__ == "__main__":
+    print(MARK + json.dumps(child_main(json.loads(sys.argv[1]))), flush=True)
