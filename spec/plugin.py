@@ -2,7 +2,7 @@
 
 Registered as the ``pytest11`` entry point ``spec.plugin`` (pyproject.toml) and by the project's
 conftest.py (``pytest_plugins = ["spec.plugin"]``): one name, so whichever comes first, the other finds it
-registered.
+registered. PYTEST_DONT_REWRITE (no assert here; in-process inner runs find it imported already).
 """
 from __future__ import annotations
 

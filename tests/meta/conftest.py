@@ -12,10 +12,17 @@ seeds = ["toy.txt"]
 '''
 
 
+def _toml_value(v):
+    """A JSON literal is a TOML literal for strings and lists; a dict becomes an inline table."""
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    return json.dumps(v)
+
+
 def claim_toml(cid, quote="tensors are fun", **extra):
     lines = [f'[[claim]]', f'id = "{cid}"', 'section = "Basics"', f'quote = "{quote}"',
              'says = "Something true."', 'hint = "Look closely."']
-    lines += [f'{k} = {json.dumps(v)}' for k, v in extra.items()]
+    lines += [f'{k} = {_toml_value(v)}' for k, v in extra.items()]
     return "\n".join(lines) + "\n"
 
 

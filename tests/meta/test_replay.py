@@ -79,9 +79,10 @@ def test_an_erratum_cell_that_runs_as_printed_is_broken(tmp_path):
 
 
 def test_a_version_ranged_claim_explains_only_outside_its_range(tmp_path):
-    old = claim_toml("toy.five", holds="<1.0", otherwise="Now 4.")      # this torch is outside: explains
+    fails = {"raises": "AssertionError", "match": "5"}
+    old = claim_toml("toy.five", holds="<1.0", otherwise="Now 4.", fails=fails)      # this torch is outside: explains
     assert _replay(tmp_path / "a", old, cells=EXPLAINED_BY.format(pattern="^[45]$"))[0].verdict == "explained"
-    now = claim_toml("toy.five", holds=">=1.0", otherwise="Was 5.")     # inside: the cell must match
+    now = claim_toml("toy.five", holds=">=1.0", otherwise="Was 5.", fails=fails)     # inside: the cell must match
     assert _replay(tmp_path / "b", now, cells=EXPLAINED_BY.format(pattern="^[45]$"))[0].verdict == "BROKEN"
 
 
