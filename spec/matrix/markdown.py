@@ -98,7 +98,7 @@ def summary_rows(matrix: Matrix) -> List[List[str]]:
     a device not run in that column says so there."""
     rows = []
     for i, c in enumerate(matrix.columns):
-        for n, d in enumerate(matrix.devices):
+        for n, d in enumerate(matrix.devices or [NO_RESULT]):
             counts = matrix.summary(i, d)
             cells = [str(counts[s]) if c.report else NO_RESULT for s in STATUSES]
             note = verdict(c) if n == 0 else ""

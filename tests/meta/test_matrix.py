@@ -286,3 +286,111 @@ def test_the_matrix_reads_the_report_the_plugin_writes(mini, no_cuda):
         ("t.one", "holds", ""), ("t.old", "", "changed")]
 
 
+
+
+# --- validation: hollow and filtered reports ---------------------------------------------------------------
+
+def test_a_hollow_report_is_refused_not_green(tmp_path, capsys):
+    data = report("2.6.0", claim("a.one"), claim("a.two"))
+    data["claims"][1]["status"] = {}
+    path = write(tmp_path, "hollow.json", data)
+    with pytest.raises(mx.MatrixError, match=r"hollow.json: hollow report: claim #2 \(a.two\) has no status"):
+        mx.load_report(path)
+    assert cli.main(["--from-reports", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_report_whose_summary_does_not_count_its_claims_is_refused(tmp_path):
+    data = report("2.6.0", claim("a.one"))
+    data["summary"]["holds"] = 250
+    with pytest.raises(mx.MatrixError, match=r"does not count the claims' statuses"):
+        mx.load_report(write(tmp_path, "edited.json", data))
+    data = report("2.6.0", claim("a.one"))
+    data["claims"][0]["status"]["cpu"] = "passed"
+    with pytest.raises(mx.MatrixError, match=r"claim a.one: unknown status 'passed'"):
+        mx.load_report(write(tmp_path, "odd.json", data))
+
+
+def test_a_filtered_run_is_named_as_such_not_another_catalog():
+    full = report("2.0.1", *[claim(f"a.c{n}") for n in range(250)])
+    full["run"] = {"keyword": None, "markexpr": None, "catalog_claims": 250}
+    part = report("2.6.0", claim("a.c1"))
+    part["run"] = {"keyword": "c1", "markexpr": None, "catalog_claims": 250}
+    text = md.render_markdown(merged(full, part))
+    assert "- 249 claim(s) not in 2.6.0: a filtered run (-k c1)\n" in text
+    assert "another catalog" not in text and "a.c17" not in text.split("## Environments")[0]
+
+
+def test_another_catalog_lists_ten_ids_and_counts_the_rest():
+    old = report("2.0.1", claim("a.one"))
+    new = report("2.6.0", claim("a.one"), *[claim(f"b.n{n:02d}") for n in range(12)])
+    text = md.render_markdown(merged(old, new))
+    assert ("- 12 claim(s) only in the newer report (another catalog): b.n00, b.n01, b.n02, b.n03, b.n04, b.n05, "
+            "b.n06, b.n07, b.n08, b.n09, and 2 more\n") in text
+
+
+# --- layout: absent devices, sections, the any column ------------------------------------------------------
+
+def test_no_footnote_per_cell_of_an_absent_device_and_one_footnote_per_distinct_note():
+    a = report("2.0.1", claim("a.one"), claim("a.two", status={"cpu": "unchecked", "cuda": "unchecked"},
+                                                details={"cpu": "torchviz not installed"}))
+    b = report("2.6.0", claim("a.one"), claim("a.two", status={"cpu": "unchecked", "cuda": "unchecked"},
+                                                details={"cpu": "torchviz not installed"}))
+    text = md.render_markdown(merged(a, b))
+    assert "CUDA not available" not in text.split("## Claims")[1].split("\n", 3)[3]  # only the one line
+    assert text.count("[^1]: unchecked: torchviz not installed") == 1
+    assert "| `a.two` | unchecked[^1] | unchecked[^1] |" in text
+
+
+def test_a_section_heading_appears_once_even_when_its_claims_come_from_two_files():
+    data = report("2.6.0", claim("a.one", "Autograd"), claim("a.two", "Saving"), claim("a.bench", "Autograd"))
+    text = md.render_markdown(merged(data))
+    assert text.count("#### Autograd") == 1
+    assert text.index("`a.bench`") < text.index("#### Saving")
+
+
+def test_html_puts_device_independent_claims_under_an_any_column_and_explains_blank_cells():
+    a = report("2.0.1", claim("misc.any", status={"any": "holds"}), claim("a.dev"), run=("cpu", "cuda"), unchecked={})
+    html = page.render_html(merged(a))
+    assert "<th colspan='3'>torch 2.0.1</th>" in html
+    assert "<th><small>cpu</small></th><th><small>cuda</small></th><th><small>any</small></th>" in html
+    row = html.split("<code>misc.any</code>")[1].split("</tr>")[0]
+    assert row.count("<td class='c none' title='does not run on this device (see any)'></td>") == 2
+    assert "<td class='c holds'>holds</td>" in row
+    assert "a blank cell: the claim does not run on that device" in html
+
+
+def test_html_leaves_out_a_device_that_ran_in_no_column_and_says_so():
+    html = page.render_html(merged(*drift_reports()))
+    assert ("<p><small>cuda ran in no column (CUDA not available (this torch is a CPU-only build)): its claims are "
+            "all unchecked (see the summary) and its columns are left out of the claims table.</small></p>") in html
+    assert "<th colspan='1'>torch 2.0.1</th>" in html
+    assert "<th colspan='2'>torch 2.0.1</th>" in html  # the summary still shows cpu and cuda
+
+
+def test_a_column_without_results_still_has_a_summary_row():
+    failed = mx.Column(label="2.15.0", problem="a pip constraint caps torch (torch<=2.14.1 in /etc/c.txt)")
+    text = md.summary_text(mx.merge([failed]))
+    row = next(ln for ln in text.splitlines() if ln.startswith("2.15.0"))
+    assert row.split()[:7] == ["2.15.0"] + ["—"] * 6
+    assert row.endswith("no results: a pip constraint caps torch (torch<=2.14.1 in /etc/c.txt)")
+
+
+def test_the_fan_in_merges_reports_the_plugin_made_here(mini, no_cuda, tmp_path, capsys):
+    """What the workflow's last job does: --from-reports over the jobs' --claims-report files."""
+    mini.write_catalog(claim_toml("t.one"))
+    mini.write_tests('''
+        import pytest, torch
+        @pytest.mark.claim("t.one")
+        def test_one(device):
+            assert torch.ones(2, device=device).sum().item() == 2
+        ''')
+    _, data = mini.report()
+    assert data["run"] == {"keyword": None, "markexpr": None, "catalog_claims": 1}
+    paths = []
+    for name, torch in (("cpu-2.0.1", "2.0.1"), ("cpu-2.6.0", "2.6.0")):
+        data["environment"]["torch"] = torch
+        paths.append(str(write(tmp_path, f"{name}.json", data)))
+    assert cli.main(["--from-reports", *paths, "--out", str(tmp_path / "site")]) == 0
+    assert "No claim changed status." in capsys.readouterr().out
+    assert (tmp_path / "site" / "matrix.html").read_text().count("torch 2.6.0: green") == 1
