@@ -32,9 +32,9 @@ class Boundary:
     def missing(self) -> str:
         side = "after" if self.after else "before"
         if self.below is None:
-            return f"no release {side} {self.version} installs here"
+            return f"no release {side} {self.version} installs on this Python"
         if self.above is None:
-            return f"no release {'after' if self.after else 'at or after'} {self.version} installs here"
+            return f"no release {'after' if self.after else 'at or after'} {self.version} installs on this Python"
         return ""
 
 

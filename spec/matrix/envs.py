@@ -209,10 +209,13 @@ def ensure_venv(version: str, python: str, cache: Path, root: Path, log: Path, e
         if Version(info.get("torch", "0")).base_version == Version(version).base_version \
                 and venv_python(venv).exists():
             echo(f"  torch {version}: cached venv {venv} (torch {info['torch']}, numpy {info.get('numpy')})")
-            if info.get("requirements") == requirements_fingerprint(root):
+            if info.get("requirements") == requirements_fingerprint(root) and info.get("project") == str(root):
                 return venv
-            echo(f"  torch {version}: the project's dependencies changed since it was built: updating it")
+            echo(f"  torch {version}: the project (its path or its dependencies) changed since it was built: "
+                 f"updating it")
             if info.get("installer", "pip") == installer.kind:
+                if installer.refused(version):
+                    raise InstallError(installer.refused(version))
                 if run(installer.install(venv, version, root), f"{installer.kind} install") != 0:
                     raise InstallError(installer.explain(log, version))
                 mark_complete(venv, version, root, installer)

@@ -69,7 +69,7 @@ def test_each_boundary_gets_the_last_release_before_it_and_the_first_at_it():
         ("at 2.8", "2.7.1", "2.8.0"): ["e.range"],
     }
     (old,) = [b for b in bd.find_boundaries(claims, RELEASES) if b.version == "1.10"]
-    assert old.missing() == "no release before 1.10 installs here"
+    assert old.missing() == "no release before 1.10 installs on this Python"
 
 
 def test_confirmed_boundaries_run_each_release_once_for_all_its_claims():
@@ -99,7 +99,7 @@ def test_a_wrong_boundary_is_bisected_to_where_it_really_is():
 def test_a_boundary_below_every_release_is_checked_on_one_side():
     (only,) = bd.check([claim("c.old", "<1.10")], RELEASES, FakeProbe(truth({"c.old": ("<", "1.10")})))
     assert only.seen == {"1.13.0": "changed"} and not only.confirmed
-    assert only.verdict == "one side only (no release before 1.10 installs here); the other side as expected"
+    assert only.verdict == "one side only (no release before 1.10 installs on this Python); the other side as expected"
 
 
 def test_bisection_finds_the_first_changed_release_in_log_n_probes():

@@ -251,3 +251,11 @@ def test_build_times_are_pip_and_uv_cold_then_cached_in_one_run(tmp_path):
     assert seen[2] == ("uv", {"UV_CACHE_DIR": str(scratch / "uv-cache")}, "uv-venvs")
     assert not scratch.exists()  # the temporary caches are removed
     assert json.loads((tmp_path / "out" / "build-times.json").read_text())["results"] == results
+
+
+def test_a_cached_venv_of_another_checkout_is_pointed_at_this_one(tmp_path):
+    venv = ensure(tmp_path, FakeRunner(), root=Path("/old-clone"))
+    again = FakeRunner()
+    assert ensure(tmp_path, again, root=Path("/proj")) == venv
+    assert again.commands[0][-2:] == ["-e", "/proj[dev,viz]"] and len(again.commands) == 1
+    assert json.loads((venv / envs.MARKER).read_text())["project"] == "/proj"
