@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
@@ -24,6 +25,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 from packaging.version import Version
 
 from spec.matrix import pipconf
+from spec.matrix.releases import torch_releases
 from spec.matrix.reports import MatrixError
 from spec.matrix.stream import Echo, log_lines, stream
 
@@ -116,9 +118,23 @@ class Installer:
         return [str(venv_python(venv)), "-m", "pip", "install", "--progress-bar", "off",
                 "--disable-pip-version-check", *wanted]
 
+    python: str = sys.executable
+    releases: Callable[[str], List[str]] = torch_releases   # the registry's list, asked only when capped
+
     def refused(self, version: str) -> str:
-        """Why this version will not install, known before trying ('' when nothing says so)."""
-        return pipconf.torch_cap(self.sources.constraints, version)
+        """Why this version will not install, known before trying ('' when nothing says so): a constraint
+        that caps torch, or, when the cap excludes it, that there is no such release at all."""
+        cap = pipconf.torch_cap(self.sources.constraints, version)
+        if not cap:
+            return ""
+        try:
+            found = self.releases(self.python)
+        except MatrixError:
+            return cap
+        if Version(version).base_version not in found:
+            return (f"no such release: torch {version} (torch releases for this Python: "
+                    f"{found[0]} … {found[-1]})")
+        return cap
 
     def explain(self, log: Path, version: str) -> str:
         """One line, in the terms of the cause, from the installer's log."""
@@ -140,8 +156,10 @@ def make_installer(kind: str, python: str, constraints: Sequence[str] = ()) -> I
         if constraints:
             raise MatrixError("--constraint is for --installer uv (pip reads its own config)")
         config = pipconf.pip_config(python)
-        return Installer("pip", sources=pipconf.Sources(constraints=config.get("constraint", "").split()))
-    return Installer("uv", sources=pipconf.sources(pipconf.pip_config(python), constraints), uv=find_uv())
+        return Installer("pip", sources=pipconf.Sources(constraints=config.get("constraint", "").split()),
+                         python=python)
+    return Installer("uv", sources=pipconf.sources(pipconf.pip_config(python), constraints), uv=find_uv(),
+                     python=python)
 
 
 @contextlib.contextmanager

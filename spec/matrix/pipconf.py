@@ -9,7 +9,9 @@ torch is checked here first, so that the version it excludes says why in one lin
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -77,10 +79,22 @@ def parse_config_list(text: str) -> Dict[str, str]:
     return out
 
 
+def pip_command(python: str) -> List[str]:
+    """How to run pip for this interpreter: its own pip, else this interpreter's, else the `pip` on PATH
+    (a venv made by uv has no pip; pip's config is the machine's and the user's anyway)."""
+    for pip in ([python, "-m", "pip"], [sys.executable, "-m", "pip"]):
+        try:
+            if subprocess.run([*pip, "--version"], capture_output=True, timeout=60).returncode == 0:
+                return pip
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return [shutil.which("pip") or "pip"]
+
+
 def pip_config(python: str) -> Dict[str, str]:
-    """The interpreter's pip configuration ({} when it has no pip)."""
+    """pip's configuration as pip reads it ({} when no pip runs)."""
     try:
-        done = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True, text=True, timeout=60)
+        done = subprocess.run([*pip_command(python), "config", "list"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return {}
     return parse_config_list(done.stdout) if done.returncode == 0 else {}

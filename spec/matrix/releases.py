@@ -7,6 +7,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from packaging.version import InvalidVersion, Version
 
+from spec.matrix.pipconf import pip_command
 from spec.matrix.reports import MatrixError
 
 
@@ -29,7 +30,7 @@ def parse_index_versions(text: str) -> List[str]:
 
 def torch_releases(python: str) -> List[str]:
     """The torch releases installable for `python` (its pip's indexes; wheels for its version only)."""
-    cmd = [python, "-m", "pip", "index", "versions", "torch", "--disable-pip-version-check"]
+    cmd = [*pip_command(python), "index", "versions", "torch", "--disable-pip-version-check"]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -37,7 +38,7 @@ def torch_releases(python: str) -> List[str]:
     releases = parse_index_versions(done.stdout)
     if not releases:
         tail = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
-        raise MatrixError(f"cannot list torch releases ({' '.join(cmd[1:])}: "
+        raise MatrixError(f"cannot list torch releases ({' '.join(cmd)}: "
                           f"{(tail or ['no output'])[-1][:200]})")
     return releases
 

@@ -159,9 +159,14 @@ def test_a_capped_version_is_refused_before_anything_is_installed(tmp_path):
     cap = tmp_path / "constraints.txt"
     cap.write_text("torch<=2.14.1\n")
     runner = FakeRunner()
-    installer = Installer(uv="/bin/uv", sources=pipconf.Sources(constraints=[str(cap)]))
+    installer = Installer(uv="/bin/uv", sources=pipconf.Sources(constraints=[str(cap)]),
+                          releases=lambda python: ["2.14.1", "2.15.0"])
     with pytest.raises(envs.InstallError, match=rf"^a pip constraint caps torch \(torch<=2.14.1 in {cap}\)"):
         ensure(tmp_path, runner, version="2.15.0", installer=installer)
+    assert runner.commands == []
+    with pytest.raises(envs.InstallError, match=r"^no such release: torch 9.9.9 \(torch releases for this "
+                                                r"Python: 2.14.1 … 2.15.0\)$"):
+        ensure(tmp_path, runner, version="9.9.9", installer=installer)  # the cap is not the cause
     assert runner.commands == []
 
 
@@ -259,3 +264,8 @@ def test_a_cached_venv_of_another_checkout_is_pointed_at_this_one(tmp_path):
     assert ensure(tmp_path, again, root=Path("/proj")) == venv
     assert again.commands[0][-2:] == ["-e", "/proj[dev,viz]"] and len(again.commands) == 1
     assert json.loads((venv / envs.MARKER).read_text())["project"] == "/proj"
+
+
+def test_pip_is_asked_even_from_an_interpreter_without_pip():
+    assert pipconf.pip_command(sys.executable) == [sys.executable, "-m", "pip"]
+    assert pipconf.pip_command("/no/such/python") == [sys.executable, "-m", "pip"]  # e.g. a venv made by uv
