@@ -120,6 +120,8 @@ class ClaimsReport:
             "tutorials": [{"id": t.id, "title": t.title, "seeds": list(t.seeds)} for t in catalog.tutorials],
             "summary": summary,
             "exitstatus": int(exitstatus) if exitstatus is not None else None,
+            "run": {"keyword": self.config.option.keyword or None,  # a filtered run says so (matrix)
+                    "markexpr": self.config.option.markexpr or None, "catalog_claims": len(catalog.claims)},
             "claims": claims,
         }
 

@@ -1,12 +1,13 @@
-"""The version matrix (spec/matrix.py) on synthetic reports: merge, "what changed", Markdown/HTML
-output, failure modes and the venv cache. No torch is installed here: pip and pytest are faked."""
+"""The version matrix (spec/matrix/) on synthetic reports: validation, merge, "what changed",
+Markdown/HTML output and the command line. Environments are in test_matrix_envs.py, boundaries and
+bisection in test_matrix_boundaries.py."""
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from spec import matrix as mx
+from spec.matrix import cli, markdown as md, page, reports as mx
 from spec.report import SCHEMA, SCHEMA_VERSION, STATUSES
 
 from .conftest import claim_toml
@@ -108,7 +109,7 @@ def test_what_changed_lists_a_documented_change_with_its_otherwise():
     (change,) = m.changes(0, 1)
     assert (change.row.id, change.devices, change.old, change.new) == ("serialization.load", ["cpu"],
                                                                        "holds", "changed")
-    assert mx._change_text(change) == ("`serialization.load` (cpu): holds → changed — documented (holds <2.6): "
+    assert md.change_text(change) == ("`serialization.load` (cpu): holds → changed — documented (holds <2.6): "
                                        "torch.load defaults to weights_only=True since 2.6.")
 
 
@@ -116,13 +117,13 @@ def test_what_changed_flags_an_undocumented_break():
     old, mid, new = drift_reports()
     (change,) = merged(old, mid, new).changes(1, 2)
     assert (change.row.id, change.old, change.new) == ("views.view", "holds", "broken")
-    assert "undocumented" in mx._change_text(change)
+    assert "undocumented" in md.change_text(change)
 
 
 def test_unchanged_versions_say_so():
     a, b = report("2.0.1", claim("a.one")), report("2.1.0", claim("a.one"))
     assert merged(a, b).changes(0, 1) == []
-    assert "No claim changed status." in mx.render_markdown(merged(a, b))
+    assert "No claim changed status." in md.render_markdown(merged(a, b))
 
 
 def test_a_device_that_ran_in_only_one_column_is_not_a_change():
@@ -138,7 +139,7 @@ def test_a_claim_becoming_unchecked_is_a_coverage_note_not_a_change():
                               details={"cpu": "torchviz not installed"}))
     (change,) = merged(a, b).changes(0, 1)
     assert change.kind == "coverage"
-    text = mx.render_markdown(merged(a, b))
+    text = md.render_markdown(merged(a, b))
     assert ("### 2.0.1 → 2.6.0\n\nNo claim changed status.\n- coverage (1, not a change of behaviour): "
             "`viz.dot` (cpu) holds → unchecked\n") in text
 
@@ -148,7 +149,7 @@ def test_claims_only_one_report_has_are_listed_apart():
     b = report("2.6.0", claim("a.one"), claim("a.new"))
     assert [(ch.row.id, ch.kind) for ch in merged(a, b).changes(0, 1)] == [("a.new", "catalog"),
                                                                            ("a.old", "catalog")]
-    text = mx.render_markdown(merged(a, b))
+    text = md.render_markdown(merged(a, b))
     assert "- 1 claim(s) only in the newer report (another catalog): a.new\n" in text
     assert "- 1 claim(s) only in the older report (another catalog): a.old\n" in text
 
@@ -160,7 +161,7 @@ def test_a_column_without_results_is_named_and_compared_around():
     m = mx.merge([mx.column_from_report(old), failed, mx.column_from_report(mid)])
     assert [c.label for c in m.columns] == ["2.0.1", "2.6.0", "9.9.9"]
     assert m.pairs() == [(0, 1)]
-    text = mx.render_markdown(m)
+    text = md.render_markdown(m)
     assert "- **9.9.9**: no results (pip could not install torch==9.9.9: ERROR: No matching" in text
     assert m.cell(m.rows[0], 2, "cpu") == (mx.NO_RESULT, "")
 
@@ -168,7 +169,7 @@ def test_a_column_without_results_is_named_and_compared_around():
 # --- output -------------------------------------------------------------------------------------------
 
 def test_markdown_summary_counts_claims_per_status_per_column():
-    text = mx.render_markdown(merged(*drift_reports()))
+    text = md.render_markdown(merged(*drift_reports()))
     lines = text.splitlines()
     head = lines.index("## Summary") + 4
     assert lines[head:head + 8] == [
@@ -183,17 +184,20 @@ def test_markdown_summary_counts_claims_per_status_per_column():
 
 
 def test_the_terminal_summary_is_one_line_per_version_and_device():
-    text = mx.summary_text(merged(*drift_reports()))
+    text = md.summary_text(merged(*drift_reports()))
     assert "\ntorch       device  holds  changed  erratum  BROKEN  unchecked  verdict\n" in text
     assert "\n2.13.0+cpu  cpu         1        1        0       1          0  1 BROKEN\n" in text
 
 
 def test_markdown_has_changes_environments_and_footnotes():
-    text = mx.render_markdown(merged(*drift_reports()))
+    text = md.render_markdown(merged(*drift_reports()))
     assert "### 2.0.1 → 2.6.0\n\n- `serialization.load` (cpu): holds → changed — documented" in text
     assert "### 2.6.0 → 2.13.0+cpu\n\n- `views.view` (cpu): holds → BROKEN — undocumented" in text
     assert "| 2.6.0 | 2.6.0 | 2.2.6 | 3.11.7 | CPU-only build | none | cpu |" in text
-    assert "| `serialization.load`[^1] | holds | unchecked | changed | unchecked | changed | unchecked |" in text
+    assert "| claim | 2.0.1 cpu | 2.6.0 cpu | 2.13.0+cpu cpu |" in text  # cuda ran nowhere: one line
+    assert ("cuda ran in no column (CUDA not available (this torch is a CPU-only build)): its claims are all "
+            "unchecked (see the summary) and its columns are left out of the claims table.") in text
+    assert "| `serialization.load`[^1] | holds | changed | changed |" in text
     assert ("[^1]: `serialization.load` — holds <2.6; otherwise: torch.load defaults to weights_only=True "
             "since 2.6.") in text
     assert "[^2]: `views.view` on 2.13.0+cpu cpu: AssertionError: view shares storage" in text
@@ -202,21 +206,21 @@ def test_markdown_has_changes_environments_and_footnotes():
 def test_html_is_self_contained_and_shows_the_notes_on_hover():
     old, mid, new = drift_reports()
     new["claims"][2]["says"] = "x.view(2, 3) <shares> storage & more"
-    page = mx.render_html(merged(old, mid, new))
-    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    html = page.render_html(merged(old, mid, new))
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     for external in ("http://", "https://", "<script", "<link", "@import", "url("):
-        assert external not in page
+        assert external not in html
     assert ("<td class='c changed' title='torch.load defaults to weights_only=True since 2.6.'>changed</td>"
-            in page)
-    assert "<td class='c broken' title='AssertionError: view shares storage'>BROKEN</td>" in page
-    assert "<span class='chip red' title=''>torch 2.13.0+cpu: 1 BROKEN</span>" in page
-    assert "<tr class='claim varies'><td class='id' title='x.view(2, 3) &lt;shares&gt; storage &amp; more'><code>views.view</code>" in page
-    assert "<tr class='claim'><td class='id' title='autograd.grad-accumulates says.'>" in page
-    assert "#only-varies:checked ~ table.claims tr.claim:not(.varies){display:none}" in page
+            in html)
+    assert "<td class='c broken' title='AssertionError: view shares storage'>BROKEN</td>" in html
+    assert "<span class='chip red' title=''>torch 2.13.0+cpu: 1 BROKEN</span>" in html
+    assert "<tr class='claim varies'><td class='id' title='x.view(2, 3) &lt;shares&gt; storage &amp; more'><code>views.view</code>" in html
+    assert "<tr class='claim'><td class='id' title='autograd.grad-accumulates says.'>" in html
+    assert "#only-varies:checked ~ table.claims tr.claim:not(.varies){display:none}" in html
 
 
 def test_write_outputs_writes_both_files(tmp_path):
-    md, page = mx.write_outputs(merged(*drift_reports()), tmp_path / "out")
+    md, page = cli.write_outputs(merged(*drift_reports()), tmp_path / "out")
     assert (md.name, page.name) == ("matrix.md", "matrix.html")
     assert "## What changed between consecutive versions" in md.read_text()
     assert "<h2>What changed between consecutive versions</h2>" in page.read_text()
@@ -232,7 +236,7 @@ def test_a_report_of_another_schema_version_is_one_clear_error(tmp_path, capsys)
                                              rf"but this torch-spec reads schema_version {SCHEMA_VERSION}"):
         mx.load_report(path)
     good = write(tmp_path, "good.json", report("2.0.1", claim("a.one")))
-    assert mx.main(["--from-reports", str(good), str(path), "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["--from-reports", str(good), str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("torch-spec matrix: error: ") and "schema_version" in err[0]
     assert not (tmp_path / "o").exists()
@@ -248,14 +252,14 @@ def test_a_file_that_is_not_a_claims_report_is_refused(tmp_path):
 def test_an_incomplete_run_is_not_green():
     col = mx.column_from_report(report("2.6.0", claim("a.one"), exitstatus=2))
     assert not col.ok
-    assert mx.verdict(col).startswith("pytest exit status 2 with no BROKEN claim")
+    assert md.verdict(col).startswith("pytest exit status 2 with no BROKEN claim")
 
 
 def test_from_reports_exits_0_when_green_and_1_with_a_broken_claim(tmp_path, capsys):
     old, mid, new = drift_reports()
     paths = [str(write(tmp_path, f"{n}.json", r)) for n, r in (("old", old), ("mid", mid), ("new", new))]
-    assert mx.main(["--from-reports", *paths[:2], "--out", str(tmp_path / "green")]) == 0
-    assert mx.main(["--from-reports", *paths, "--out", str(tmp_path / "red")]) == 1
+    assert cli.main(["--from-reports", *paths[:2], "--out", str(tmp_path / "green")]) == 0
+    assert cli.main(["--from-reports", *paths, "--out", str(tmp_path / "red")]) == 1
     out = capsys.readouterr().out
     assert any(ln.startswith("2.13.0+cpu  cpu") and ln.endswith("  1 BROKEN") for ln in out.splitlines())
     assert "- `views.view` (cpu): holds → BROKEN — undocumented" in out
@@ -283,145 +287,111 @@ def test_the_matrix_reads_the_report_the_plugin_writes(mini, no_cuda):
         ("t.one", "holds", ""), ("t.old", "", "changed")]
 
 
-# --- running: venvs and the suite (pip and pytest faked) ----------------------------------------------
-
-def test_numpy_is_pinned_below_2_for_torch_before_2_3():
-    assert [mx.numpy_requirement(v) for v in ("1.13.1", "2.0.1", "2.2.2", "2.3.0", "2.15.0")] == [
-        "numpy<2", "numpy<2", "numpy<2", "numpy", "numpy"]
 
 
-class FakeRunner:
-    """Stands in for `python -m venv` and pip: records the commands; the venv's bin/python is a script
-    that answers the import probe as a venv with torch 2.6.0 would."""
+# --- validation: hollow and filtered reports ---------------------------------------------------------------
 
-    def __init__(self, pip_rc=0, pip_error="", interrupt=False):
-        self.commands, self.pip_rc, self.pip_error, self.interrupt = [], pip_rc, pip_error, interrupt
-
-    def __call__(self, cmd, log, echo, show, **kw):
-        self.commands.append([str(c) for c in cmd])
-        if cmd[1:3] == ["-m", "venv"]:
-            python = Path(cmd[3]) / "bin" / "python"
-            python.parent.mkdir(parents=True)
-            python.write_text("#!/bin/sh\necho '{\"torch\": \"2.6.0+cu124\", \"numpy\": \"2.2.6\", "
-                              "\"python\": \"3.11.7\"}'\n")
-            python.chmod(0o755)
-            return 0
-        if self.interrupt:
-            raise KeyboardInterrupt
-        log.write_text(self.pip_error)
-        return self.pip_rc
+def test_a_hollow_report_is_refused_not_green(tmp_path, capsys):
+    data = report("2.6.0", claim("a.one"), claim("a.two"))
+    data["claims"][1]["status"] = {}
+    path = write(tmp_path, "hollow.json", data)
+    with pytest.raises(mx.MatrixError, match=r"hollow.json: hollow report: claim #2 \(a.two\) has no status"):
+        mx.load_report(path)
+    assert cli.main(["--from-reports", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
 
 
-def ensure(tmp_path, runner, version="2.6.0", messages=None):
-    echo = (messages.append if messages is not None else lambda s: None)
-    return mx.ensure_venv(version, sys.executable, tmp_path / "cache", Path("/proj"), tmp_path / "install.log",
-                          echo, runner=runner)
+def test_a_report_whose_summary_does_not_count_its_claims_is_refused(tmp_path):
+    data = report("2.6.0", claim("a.one"))
+    data["summary"]["holds"] = 250
+    with pytest.raises(mx.MatrixError, match=r"does not count the claims' statuses"):
+        mx.load_report(write(tmp_path, "edited.json", data))
+    data = report("2.6.0", claim("a.one"))
+    data["claims"][0]["status"]["cpu"] = "passed"
+    with pytest.raises(mx.MatrixError, match=r"claim a.one: unknown status 'passed'"):
+        mx.load_report(write(tmp_path, "odd.json", data))
 
 
-def test_a_built_venv_is_marked_complete_and_reused_without_installing(tmp_path):
-    runner = FakeRunner()
-    venv = ensure(tmp_path, runner)
-    assert [c[1:3] for c in runner.commands] == [["-m", "venv"], ["-m", "pip"]]
-    assert "-e" in runner.commands[1] and "/proj[dev,viz]" in runner.commands[1]
-    assert json.loads((venv / mx.MARKER).read_text())["project"] == "/proj"
-    again = FakeRunner()
-    assert ensure(tmp_path, again) == venv
-    assert again.commands == []
+def test_a_filtered_run_is_named_as_such_not_another_catalog():
+    full = report("2.0.1", *[claim(f"a.c{n}") for n in range(250)])
+    full["run"] = {"keyword": None, "markexpr": None, "catalog_claims": 250}
+    part = report("2.6.0", claim("a.c1"))
+    part["run"] = {"keyword": "c1", "markexpr": None, "catalog_claims": 250}
+    text = md.render_markdown(merged(full, part))
+    assert "- 249 claim(s) not in 2.6.0: a filtered run (-k c1)\n" in text
+    assert "another catalog" not in text and "a.c17" not in text.split("## Environments")[0]
 
 
-def test_a_cached_venv_is_updated_when_the_project_dependencies_change(tmp_path):
-    root = tmp_path / "proj"
-    root.mkdir()
-    (root / "pyproject.toml").write_text('[project]\ndependencies = ["torch>=1.13"]\n')
-    args = ("2.6.0", sys.executable, tmp_path / "cache", root, tmp_path / "install.log", lambda s: None)
-    venv = mx.ensure_venv(*args, runner=FakeRunner())
-    (root / "pyproject.toml").write_text('[project]\ndependencies = ["torch>=1.13", "filelock"]\n')
-    again = FakeRunner()
-    assert mx.ensure_venv(*args, runner=again) == venv
-    assert [c[1:4] for c in again.commands] == [["-m", "pip", "install"]]
-    assert json.loads((venv / mx.MARKER).read_text())["requirements"] == mx.requirements_fingerprint(root)
-    third = FakeRunner()
-    mx.ensure_venv(*args, runner=third)
-    assert third.commands == []
+def test_another_catalog_lists_ten_ids_and_counts_the_rest():
+    old = report("2.0.1", claim("a.one"))
+    new = report("2.6.0", claim("a.one"), *[claim(f"b.n{n:02d}") for n in range(12)])
+    text = md.render_markdown(merged(old, new))
+    assert ("- 12 claim(s) only in the newer report (another catalog): b.n00, b.n01, b.n02, b.n03, b.n04, b.n05, "
+            "b.n06, b.n07, b.n08, b.n09, and 2 more\n") in text
 
 
-def test_an_incomplete_venv_is_removed_and_rebuilt(tmp_path):
-    venv = ensure(tmp_path, FakeRunner())
-    (venv / mx.MARKER).unlink()
-    (venv / "half-installed").write_text("")
-    messages = []
-    runner = FakeRunner()
-    assert ensure(tmp_path, runner, messages=messages) == venv
-    assert len(runner.commands) == 2 and not (venv / "half-installed").exists()
-    assert any("removing incomplete venv" in m for m in messages)
+# --- layout: absent devices, sections, the any column ------------------------------------------------------
+
+def test_no_footnote_per_cell_of_an_absent_device_and_one_footnote_per_distinct_note():
+    a = report("2.0.1", claim("a.one"), claim("a.two", status={"cpu": "unchecked", "cuda": "unchecked"},
+                                                details={"cpu": "torchviz not installed"}))
+    b = report("2.6.0", claim("a.one"), claim("a.two", status={"cpu": "unchecked", "cuda": "unchecked"},
+                                                details={"cpu": "torchviz not installed"}))
+    text = md.render_markdown(merged(a, b))
+    assert "CUDA not available" not in text.split("## Claims")[1].split("\n", 3)[3]  # only the one line
+    assert text.count("[^1]: unchecked: torchviz not installed") == 1
+    assert "| `a.two` | unchecked[^1] | unchecked[^1] |" in text
 
 
-def test_a_version_pip_cannot_install_leaves_no_venv(tmp_path):
-    runner = FakeRunner(pip_rc=1, pip_error="ERROR: Could not find a version that satisfies the requirement "
-                                            "torch==9.9.9 (from versions: 1.13.0, 1.13.1, 2.0.0, 2.0.1, 2.15.0)\n"
-                                            "ERROR: No matching distribution found for torch==9.9.9\n")
-    with pytest.raises(mx.InstallError) as info:
-        ensure(tmp_path, runner, version="9.9.9")
-    assert str(info.value) == ("pip could not install torch==9.9.9: ERROR: Could not find a version that "
-                               "satisfies the requirement torch==9.9.9 (from versions: 1.13.0, 1.13.1, …, 2.15.0) "
-                               "ERROR: No matching distribution found for torch==9.9.9")
-    assert list((tmp_path / "cache").iterdir()) == []
+def test_a_section_heading_appears_once_even_when_its_claims_come_from_two_files():
+    data = report("2.6.0", claim("a.one", "Autograd"), claim("a.two", "Saving"), claim("a.bench", "Autograd"))
+    text = md.render_markdown(merged(data))
+    assert text.count("#### Autograd") == 1
+    assert text.index("`a.bench`") < text.index("#### Saving")
 
 
-def test_an_interrupted_install_leaves_no_venv(tmp_path):
-    with pytest.raises(KeyboardInterrupt):
-        ensure(tmp_path, FakeRunner(interrupt=True))
-    assert list((tmp_path / "cache").iterdir()) == []
-
-
-def test_the_matrix_goes_on_after_a_version_pip_cannot_install(tmp_path):
-    def fake_ensure(version, *a, **kw):
-        if version == "9.9.9":
-            raise mx.InstallError("pip could not install torch==9.9.9: ERROR: No matching distribution")
-        return tmp_path / f"torch-{version}-py3.11"
-
-    def fake_run(venv, root, report_path, log, extra, echo):
-        return mx.column_from_report(report(venv.name.split("-")[1], claim("a.one")))
-
-    messages = []
-    columns = mx.run_matrix(["2.0.1", "9.9.9", "2.6.0"], tmp_path, sys.executable, tmp_path, tmp_path,
-                            echo=messages.append, ensure=fake_ensure, run=fake_run)
-    assert [(c.label, c.ok) for c in columns] == [("2.0.1", True), ("9.9.9", False), ("2.6.0", True)]
-    assert "  torch 9.9.9: NOT INSTALLED: pip could not install torch==9.9.9: ERROR: No matching distribution" \
-        in messages
-    assert "<span class='chip grey'" in mx.render_html(mx.merge(columns))
-
-
-def test_a_suite_that_writes_no_report_says_why(tmp_path):
-    def runner(cmd, log, echo, show, **kw):
-        assert "--claims-report" in cmd and "no:randomly" in cmd
-        log.write_text("ImportError while loading conftest\nE   ModuleNotFoundError: No module named 'x'\n")
-        return 4
-
-    venv = tmp_path / "torch-1.13.1-py3.11"
-    col = mx.run_suite(venv, tmp_path, tmp_path / "r.json", tmp_path / "p.log", [], print, runner=runner)
-    assert (col.label, col.report) == ("1.13.1", None)
-    assert col.problem.startswith("the suite did not run (pytest exit 4): E   ModuleNotFoundError: No module")
-
-
-def test_progress_lines_shown_while_installing_and_running():
-    assert mx._pip_line("Collecting torch==2.6.0") == "Collecting torch==2.6.0"
-    assert mx._pip_line("  Using cached typing_extensions-4.12.whl") is None
-    assert mx._pytest_line("........................................ [ 42%]") == "[ 42%]"
-    assert mx._pytest_line("torch-spec: 3 hold · 0 changed") == "torch-spec: 3 hold · 0 changed"
-
-
-def test_html_spans_a_device_independent_claim_over_its_version_devices():
+def test_html_puts_device_independent_claims_under_an_any_column_and_explains_blank_cells():
     a = report("2.0.1", claim("misc.any", status={"any": "holds"}), claim("a.dev"), run=("cpu", "cuda"), unchecked={})
-    page = mx.render_html(merged(a))
-    assert "<th colspan='2'>torch 2.0.1</th>" in page
-    assert "<td class='c holds' colspan='2'>holds <small>any device</small></td>" in page
-    assert "<td class='c holds'>holds</td>\n<td class='c unchecked'>unchecked</td>" in page
+    html = page.render_html(merged(a))
+    assert "<th colspan='3'>torch 2.0.1</th>" in html
+    assert "<th><small>cpu</small></th><th><small>cuda</small></th><th><small>any</small></th>" in html
+    row = html.split("<code>misc.any</code>")[1].split("</tr>")[0]
+    assert row.count("<td class='c none' title='does not run on this device (see any)'></td>") == 2
+    assert "<td class='c holds'>holds</td>" in row
+    assert "a blank cell: the claim does not run on that device" in html
 
 
 def test_html_leaves_out_a_device_that_ran_in_no_column_and_says_so():
-    page = mx.render_html(merged(*drift_reports()))
+    html = page.render_html(merged(*drift_reports()))
     assert ("<p><small>cuda ran in no column (CUDA not available (this torch is a CPU-only build)): its claims are "
-            "all unchecked (see the summary) and its columns are left out here.</small></p>") in page
-    assert "<th colspan='1'>torch 2.0.1</th>" in page
-    assert "<th colspan='2'>torch 2.0.1</th>" in page  # the summary still shows cpu and cuda
+            "all unchecked (see the summary) and its columns are left out of the claims table.</small></p>") in html
+    assert "<th colspan='1'>torch 2.0.1</th>" in html
+    assert "<th colspan='2'>torch 2.0.1</th>" in html  # the summary still shows cpu and cuda
+
+
+def test_a_column_without_results_still_has_a_summary_row():
+    failed = mx.Column(label="2.15.0", problem="a pip constraint caps torch (torch<=2.14.1 in /etc/c.txt)")
+    text = md.summary_text(mx.merge([failed]))
+    row = next(ln for ln in text.splitlines() if ln.startswith("2.15.0"))
+    assert row.split()[:7] == ["2.15.0"] + ["—"] * 6
+    assert row.endswith("no results: a pip constraint caps torch (torch<=2.14.1 in /etc/c.txt)")
+
+
+def test_the_fan_in_merges_reports_the_plugin_made_here(mini, no_cuda, tmp_path, capsys):
+    """What the workflow's last job does: --from-reports over the jobs' --claims-report files."""
+    mini.write_catalog(claim_toml("t.one"))
+    mini.write_tests('''
+        import pytest, torch
+        @pytest.mark.claim("t.one")
+        def test_one(device):
+            assert torch.ones(2, device=device).sum().item() == 2
+        ''')
+    _, data = mini.report()
+    assert data["run"] == {"keyword": None, "markexpr": None, "catalog_claims": 1}
+    paths = []
+    for name, torch in (("cpu-2.0.1", "2.0.1"), ("cpu-2.6.0", "2.6.0")):
+        data["environment"]["torch"] = torch
+        paths.append(str(write(tmp_path, f"{name}.json", data)))
+    assert cli.main(["--from-reports", *paths, "--out", str(tmp_path / "site")]) == 0
+    assert "No claim changed status." in capsys.readouterr().out
+    assert (tmp_path / "site" / "matrix.html").read_text().count("torch 2.6.0: green") == 1

@@ -1,0 +1,5 @@
+import sys
+
+from spec.matrix.cli import main
+
+sys.exit(main())
