@@ -169,7 +169,8 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
         out["todo"] = (f"not in your workspace yet: {tutorial}.{exc.name} (the tutorial code gained it "
                        f"after your --init); add its stub with: python -m spec learn --stub "
                        f"{tutorial}.{exc.name} >> {os.path.join(learner, tutorial + '.py')}")
-    if type(exc).__name__ == "Failed":  # pytest.fail(..., pytrace=False), e.g. from the fixture
+    if type(exc).__name__ in ("Failed", "LearnerTimeout"):  # pytest.fail(..., pytrace=False) from the
+        # fixture (a file that does not load), a time limit: the message says it all
         out["error"] = str(exc)
     else:
         text = excinfo.exconly().strip()

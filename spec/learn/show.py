@@ -62,19 +62,22 @@ def show_passed(catalog, newly, results, write=print, paths=("tests/claims",)) -
     write("")
 
 
-def nearby_errata(catalog, cid: str, paths=("tests/claims",)) -> List[str]:
-    """Errata of the claims around a failing one: its section's, and those whose tests use the same
-    exercises (a learner who copied the tutorial's printed code fails the way it does)."""
-    from spec.learn.testmap import claim_tests
+def nearby_errata(catalog, cid: str, expl: dict) -> List[str]:
+    """The errata a learner's failure may share with the tutorial's printed code: those of the
+    failing claim's section, and those of its tutorial that the failure itself points at (the erratum
+    quotes the error message, or names code the diagnosis names, e.g. optimizer.zero_grad())."""
+    import re
     c = catalog.claims[cid]
-    tests = claim_tests(tuple(paths))
-    names = tests[cid].names if cid in tests else set()
+    error = (expl.get("error") or "").splitlines()[0] if expl.get("error") else ""
+    message = error.split(": ", 1)[1].strip() if ": " in error else ""
+    said = " ".join(expl.get("calls") or [])
     out = []
     for other in catalog.claims.values():
         if other.id == cid or not other.erratum or other.tutorial != c.tutorial:
             continue
-        shared = other.id in tests and names & tests[other.id].names
-        if other.section == c.section or shared:
+        tokens = {t.rstrip(".,;:") for t in re.findall(r"[\w.]*(?:_\w+|\(\)|\[\d\])[\w.()]*", other.erratum)}
+        if other.section == c.section or (len(message) >= 20 and message[:60] in other.erratum) \
+                or any(len(t) >= 6 and t in said for t in tokens):
             out.append(other.erratum)
     return out
 
@@ -94,7 +97,8 @@ def show_failure(catalog, cid: str, result: ClaimResult, hint: bool, learner: Op
         for ln in _wrap(f"(The tutorial's statement holds on torch {c.holds}; otherwise: {c.otherwise})",
                         "  ", subsequent="    "):
             write(ln)
-    for erratum in nearby_errata(catalog, cid, paths):
+    expl = result.explanation or {}
+    for erratum in ([] if expl.get("todo") else nearby_errata(catalog, cid, expl)):
         for ln in _wrap(f"The tutorial's printed code does this too: {erratum}", "  ", subsequent="    "):
             write(ln)
     write("")

@@ -21,6 +21,7 @@ class ClaimTests:
     files: Set[str] = field(default_factory=set)  # relative to the project root
     learner_code: bool = False
     names: Set[str] = field(default_factory=set)  # the tutorial's names its tests use
+    direct: Set[str] = field(default_factory=set)  # of those, named in the test functions themselves
 
 
 def _claim_of(decorator) -> str:
@@ -94,6 +95,8 @@ def _claim_tests(directories) -> Dict[str, ClaimTests]:
                     if "tutorial" in args:
                         ct.learner_code = True
                         ct.names |= used(node)
+                        names, strings, _ = _direct(node)
+                        ct.direct |= names | (strings & exercise_names)
     return out
 
 

@@ -64,9 +64,11 @@ def reference_times() -> Dict[str, float]:
     """claim id -> seconds the reference code takes for that claim's tests on CPU (a table written by
     scripts/learn_reference_times.py; a claim not in it gets the floor)."""
     from pathlib import Path
-    path = Path(__file__).with_name("reference_times.json")
+
+    from spec.catalog import tomllib
+    path = Path(__file__).with_name("reference_times.toml")
     try:
-        return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+        return {k: float(v) for k, v in tomllib.loads(path.read_text(encoding="utf-8")).items()}
     except (OSError, ValueError):
         return {}
 
