@@ -159,10 +159,10 @@ def report(args, catalog, path_ids, outcome, kind, planned, regress, state, sp, 
     if failing is not None:
         if kind != "recheck":
             show.show_unchecked(catalog, statuses, path_ids, failing, write)
-        rechecked = len([c for c in planned if c in results])
         if kind == "recheck":
-            also = f" and {rechecked - 1} that your save could have broken" if rechecked > 1 else ""
-            write(f"(rechecked the claim you are on{also}; {elapsed:.1f} s)")
+            also = f"{len(regress)} claim{'s' if len(regress) > 1 else ''} your save could have " \
+                f"broken, then " if regress else ""
+            write(f"(rechecked {also}the claim you are on; {elapsed:.1f} s)")
         write(show.progress_line(catalog, counts, statuses, path_ids, failing) +
               ("" if kind == "recheck" else f"   ({elapsed:.1f} s)"))
         write("")
