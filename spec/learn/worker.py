@@ -165,12 +165,13 @@ def _child(fd: int, walk_kwargs: dict, limits: Dict[str, float]) -> None:
 
 def run(path_ids: Sequence[str], learner: Optional[str], devices: str = "auto",
         paths: Sequence[str] = ("tests/claims",), extra: Sequence[str] = (),
-        timeout: Optional[float] = None, poll: Optional[Callable[[], bool]] = None) -> Outcome:
+        timeout: Optional[float] = None, poll: Optional[Callable[[], bool]] = None,
+        stop: bool = True) -> Outcome:
     """Walk `path_ids` against `learner` (None: the reference) in a child process."""
     times = reference_times()
     limits = {cid: limit_for(cid, times, timeout) for cid in path_ids}
     kwargs = dict(path_ids=list(path_ids), learner=learner, devices=devices, paths=list(paths),
-                  extra=list(extra))
+                  extra=list(extra), stop=stop)
     if not hasattr(os, "fork"):  # pragma: no cover  (no guards without fork)
         from spec.learn.walk import run_walk
         walk, code, output = run_walk(**kwargs)
