@@ -13,7 +13,8 @@ from typing import Any, Dict, Optional
 
 import pytest
 
-from spec.learn.recorder import MODULE_PREFIX, Recorder, _instrument, _returns_value, _zeroing
+from spec.learn.recorder import (MODULE_PREFIX, Recorder, _instrument, _returns_value, _zeroing,
+                                 training_calls)
 from spec.learn.stubs import TODO_RE, TUTORIALS_DIR
 
 MODULES_KEY = pytest.StashKey()
@@ -71,6 +72,15 @@ def _deepest_line_in(tb, path: Path) -> Optional[int]:
     return line
 
 
+def _sources(source: str) -> Dict[str, str]:
+    """top-level name -> its source text (for what a diagnosis looks for in the learner's code)."""
+    out = {}
+    for node in ast.parse(source).body:
+        if hasattr(node, "name"):
+            out[node.name] = ast.get_source_segment(source, node) or ""
+    return out
+
+
 def redefine(config, module: types.ModuleType, source: str, filename: str) -> Dict[str, Any]:
     """Execute `source` (one or more defs, read from `filename`) in the learner's module, recorded like
     the rest of it; returns the previous values of the names it defined, to restore them."""
@@ -80,6 +90,8 @@ def redefine(config, module: types.ModuleType, source: str, filename: str) -> Di
     exec(code, module.__dict__)
     recorder = config.stash.setdefault(RECORDER_KEY, Recorder())
     recorder.zeroes.update(_zeroing(source))
+    recorder.order.update(training_calls(source))
+    recorder.sources.update(_sources(source))
     _instrument(module, recorder, only=set(names))
     return previous
 
@@ -98,7 +110,10 @@ def learner_module(config, tutorial_id: str) -> types.ModuleType:
                 ref_source = ref.read_text(encoding="utf-8")
                 recorder.returns_value.update(_returns_value(ref_source))
                 recorder.ref_zeroes.update(_zeroing(ref_source))
-            recorder.zeroes.update(_zeroing(path.read_text(encoding="utf-8")))
+            learner_source = path.read_text(encoding="utf-8")
+            recorder.zeroes.update(_zeroing(learner_source))
+            recorder.order.update(training_calls(learner_source))
+            recorder.sources.update(_sources(learner_source))
             _instrument(module, recorder)
             cache[tutorial_id] = module
         except LearnerError as exc:
