@@ -233,6 +233,8 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
         out["expected"], out["got"] = describe(compared[0]), describe(compared[1])
     out["calls"] = _diagnoses(recorder, out.get("error", ""))
     out["error"] = _without_wrong_guess(out.get("error", ""), out["calls"], recorder)
+    if out.get("test_line"):  # the check's own source line carries the guess too
+        out["test_line"] = _without_wrong_guess(out["test_line"], out["calls"], recorder)
     return out
 
 
