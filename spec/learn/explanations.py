@@ -79,6 +79,9 @@ def _frames(tb):
 
 
 def _under(filename: str, directory: Optional[Path]) -> bool:
+    from spec.learn.loader import PROVIDED_FILES
+    if filename in PROVIDED_FILES:  # code handed in from a notebook (spec.learn.api)
+        return True
     if directory is None:
         return False
     try:
@@ -201,7 +204,8 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
     for frame, lineno in _frames(excinfo.tb):
         fname = frame.f_code.co_filename
         if _under(fname, code_dir):
-            shown = os.path.join(learner, os.path.basename(fname)) if learner else _shown(fname)
+            shown = os.path.join(learner, os.path.basename(fname)) if learner and os.path.isfile(
+                os.path.join(learner, os.path.basename(fname))) else _shown(fname)
             src = linecache.getline(fname, lineno).strip()
             yours.append((shown, lineno, frame.f_code.co_name, src))
         elif os.path.realpath(fname) == test_file:

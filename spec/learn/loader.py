@@ -19,6 +19,8 @@ from spec.learn.stubs import TODO_RE, TUTORIALS_DIR
 
 MODULES_KEY = pytest.StashKey()
 RECORDER_KEY = pytest.StashKey()
+PROVIDED: Dict[str, dict] = {}  # tutorial id -> a namespace handed in (a notebook's), see spec.learn.api
+PROVIDED_FILES: set = set()     # the files its code came from (cells), counted as the learner's
 
 
 class LearnerError(Exception):
@@ -72,6 +74,34 @@ def _deepest_line_in(tb, path: Path) -> Optional[int]:
     return line
 
 
+def _from_namespace(tutorial_id: str, namespace: dict) -> types.ModuleType:
+    """A learner module from a namespace (a notebook's globals): the workspace's stubs, with every
+    exercise the namespace defines taken from it (the others stay TODO)."""
+    import inspect
+
+    from spec.learn.stubs import reference_modules, stub_source
+    stub, found = stub_source(reference_modules()[tutorial_id].read_text(encoding="utf-8"), tutorial_id)
+    name = MODULE_PREFIX + tutorial_id
+    module = types.ModuleType(name)
+    module.__file__ = f"<stubs of {tutorial_id}>"
+    exec(compile(stub, module.__file__, "exec", dont_inherit=True), module.__dict__)
+    sys.modules[name] = module
+    sources = []
+    for ex in found:
+        obj = namespace.get(ex.name)
+        if ex.kind == "method" or obj is None:
+            continue
+        try:
+            sources.append(inspect.getsource(obj))
+            PROVIDED_FILES.add(inspect.getsourcefile(obj) or "")
+        except (OSError, TypeError):
+            pass
+        obj.__module__ = name  # only in the worker process, which is thrown away after the check
+        setattr(module, ex.name, obj)
+    module.__source__ = "\n\n".join(sources)
+    return module
+
+
 def _sources(source: str) -> Dict[str, str]:
     """top-level name -> its source text (for what a diagnosis looks for in the learner's code)."""
     out = {}
@@ -103,14 +133,17 @@ def learner_module(config, tutorial_id: str) -> types.ModuleType:
         shown = os.path.join(learner_dir(config), f"{tutorial_id}.py")
         path = Path(shown).resolve()
         try:
-            module = _load(path, shown, tutorial_id)
+            if tutorial_id in PROVIDED:
+                module, path = _from_namespace(tutorial_id, PROVIDED[tutorial_id]), None
+            else:
+                module = _load(path, shown, tutorial_id)
             recorder = config.stash.setdefault(RECORDER_KEY, Recorder())
             ref = TUTORIALS_DIR / f"{tutorial_id}.py"
             if ref.is_file():
                 ref_source = ref.read_text(encoding="utf-8")
                 recorder.returns_value.update(_returns_value(ref_source))
                 recorder.ref_zeroes.update(_zeroing(ref_source))
-            learner_source = path.read_text(encoding="utf-8")
+            learner_source = path.read_text(encoding="utf-8") if path else module.__source__
             recorder.zeroes.update(_zeroing(learner_source))
             recorder.order.update(training_calls(learner_source))
             recorder.sources.update(_sources(learner_source))
