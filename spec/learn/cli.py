@@ -111,6 +111,12 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"torch-spec learn: {args.workspace} is not a directory; create a workspace with "
               f"`python -m spec learn --init {args.workspace}`", file=sys.stderr)
         return 2
+    try:
+        from spec.learn.state import path_of
+        path_of(catalog, args.tutorial, args.start)
+    except SystemExit as exc:  # --from an unknown claim: a usage error
+        print(exc, file=sys.stderr)
+        return 2
     if args.watch:
         if not args.workspace:
             print("torch-spec learn: --watch needs your workspace DIR", file=sys.stderr)
