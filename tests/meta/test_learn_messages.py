@@ -35,7 +35,7 @@ CASES = {
     "intro: the module's N instead of n": (
         "training.noise-shifts-intercept",
         MAKE_DATA.replace("torch.rand(n, input_size)", "torch.rand(N, input_size)"),
-        ["make_linear_data(n=10000, input_size=1) returned 10 points where n=10000 was asked"], []),
+        ["make_linear_data(…) returned 10 points where n=10000 was asked"], []),
     "intro: the model reset inside train_sgd": (
         "optim.sgd-same-as-manual",
         INTRO[INTRO.index("def train_sgd"):].replace(
