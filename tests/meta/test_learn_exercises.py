@@ -7,7 +7,7 @@
   claim, with a message that names the mistake.
 
 Built against whatever spec/tutorials and tests/claims hold, so new exercises are covered on arrival.
-Three in-process pytest sessions over tests/claims (spec.learn.run_walk) do all of it: the reference,
+Three in-process pytest sessions over tests/claims (spec.learn.walk.run_walk) do all of it: the reference,
 the stubs, then every (exercise, variant) on the tests that call it, cheapest first, stopping at the
 first failure of each variant.
 """
@@ -20,9 +20,10 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from spec import learn
-from spec.learner import learner_module, redefine, render
-from spec.stubs import exercises, reference_modules, stub_of, write_workspace
+from spec.learn import walk as learn
+from spec.learn.explanations import render
+from spec.learn.loader import learner_module, redefine
+from spec.learn.stubs import exercises, reference_modules, stub_of, write_workspace
 
 REFS = reference_modules()
 UNITS = [e for e in exercises() if e.kind != "method"]  # top-level functions and classes
@@ -192,10 +193,10 @@ def _inputs_hash() -> str:
     import hashlib
 
     import torch
-    root = Path(learn.__file__).resolve().parent.parent
+    root = Path(learn.__file__).resolve().parent.parent.parent
     files = sorted([*root.glob("spec/tutorials/*.py"), *root.glob("spec/claims/*.toml"),
                     *root.glob("tests/claims/*.py"), *root.glob("tests/helpers/*.py"),
-                    *(root / "spec" / f for f in ("learn.py", "learner.py", "stubs.py", "plugin.py")),
+                    *root.glob("spec/learn/*.py"), root / "spec" / "plugin.py",
                     Path(__file__)])
     h = hashlib.sha256(torch.__version__.encode())
     for f in files:

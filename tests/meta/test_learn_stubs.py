@@ -3,8 +3,8 @@ kept, body a TODO; and the --stub / missing-function paths of `python -m spec le
 import ast
 import textwrap
 
-from spec import learn
-from spec.stubs import TODO_RE, exercises, reference_modules, stub_source
+from spec.learn import cli as learn
+from spec.learn.stubs import TODO_RE, exercises, reference_modules, stub_source
 
 SOURCE = textwrap.dedent('''\
     """Module docstring."""

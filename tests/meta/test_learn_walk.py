@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from spec import learn
+from spec.learn import cli as learn
+from spec.learn import walk as walk_mod
+from spec.learn.watcher import watch
 from spec.catalog import load_catalog
-from spec.stubs import write_workspace
+from spec.learn.stubs import TUTORIALS_DIR, write_workspace
 
 CATALOG = '''
 [tutorial]
@@ -102,7 +104,7 @@ def walk(world, learner, **kw):
     catalog = load_catalog(world / "catalog")
     ids = list(catalog.claims)
     extra = ["--catalog", str(world / "catalog"), "-p", "spec.plugin", "--import-mode=importlib"]
-    return learn.run_walk(ids, learner, paths=[str(world / "claims")], extra=extra, **kw)
+    return walk_mod.run_walk(ids, learner, paths=[str(world / "claims")], extra=extra, **kw)
 
 
 def todo_line(ws: Path, name: str) -> int:
@@ -110,19 +112,25 @@ def todo_line(ws: Path, name: str) -> int:
     return next(i for i, ln in enumerate(lines, 1) if f'"TODO: write {name}"' in ln)
 
 
-def cli(world, argv, learner=True):
-    """Run `python -m spec learn [ws] ARGV` on the synthetic catalog; returns (exit code, text)."""
-    args = learn.parse(([str(world / "ws")] if learner else []) + list(argv))
+def args_for(world, argv, learner=True, ws=None):
+    """The parsed `python -m spec learn [ws] ARGV`, walking the synthetic catalog and tests."""
+    args = learn.parse(([str(ws or world / "ws")] if learner else []) + list(argv))
     args.paths = [str(world / "claims")]
     args.extra = ["--catalog", str(world / "catalog"), "-p", "spec.plugin", "--import-mode=importlib"]
+    return args
+
+
+def cli(world, argv, learner=True, ws=None, poll=None):
+    """Run `python -m spec learn [ws] ARGV` on the synthetic catalog; returns (exit code, text)."""
     lines = []
-    code = learn.learn_once(args, load_catalog(world / "catalog"), write=lines.append)
+    code = learn.learn_once(args_for(world, argv, learner, ws), load_catalog(world / "catalog"),
+                            write=lines.append, poll=poll)
     return code, "\n".join(lines)
 
 
 def wrong_workspace(world, code: str) -> Path:
     """The reference module with one function redefined (a learner's wrong answer) at its end."""
-    ref = Path(learn.__file__).parent / "tutorials" / "regression.py"
+    ref = TUTORIALS_DIR / "regression.py"
     ws = world / "wrong"
     ws.mkdir()
     (ws / "regression.py").write_text(ref.read_text() + "\n" + textwrap.dedent(code))
@@ -147,7 +155,7 @@ def test_a_stub_reads_not_written_yet_with_file_and_line(world):
 def test_the_reference_passes_and_unchecked_is_never_counted(world):
     code, text = cli(world, [], learner=False)
     assert code == 0
-    assert "3/4 claims (1 unchecked here, not counted)" in text
+    assert "your claims 2/2 · facts checked along the way 1/2 (1 unchecked here, not counted)" in text
     assert "· unchecked here, skipped over: devices.cuda-only — CUDA not available" in text
     assert "Where the tutorial itself was wrong or outdated" in text
     assert "training.fourth: An erratum, for the summary." in text
@@ -156,7 +164,8 @@ def test_the_reference_passes_and_unchecked_is_never_counted(world):
 def test_the_failing_claim_is_shown_with_tutorial_section_quote_and_progress(world):
     code, text = cli(world, [])
     assert code == 1
-    assert "1/4 claims · Understanding PyTorch with an example › Data Generation" in text
+    assert ("your claims 0/2 · facts checked along the way 1/2 · Understanding PyTorch with an example"
+            " › Data Generation") in text
     assert "✗ data.second   (Understanding PyTorch with an example › Data Generation)" in text
     assert "The tutorial says: “second quote”" in text
     assert "What is true:      data_gen gives 80 training points." in text
@@ -245,10 +254,9 @@ def test_init_refuses_a_non_empty_directory(world, capsys):
 
 
 def test_watch_reruns_when_a_file_is_saved(world):
-    args = learn.parse([str(world / "ws"), "--watch"])
-    args.paths = [str(world / "claims")]
-    args.extra = ["--catalog", str(world / "catalog"), "-p", "spec.plugin", "--import-mode=importlib"]
-    ref = (Path(learn.__file__).parent / "tutorials" / "regression.py").read_text()
+    args = args_for(world, ["--watch"])
+    args.warm = False
+    ref = (TUTORIALS_DIR / "regression.py").read_text()
     lines = []
 
     def write(line):
@@ -256,7 +264,7 @@ def test_watch_reruns_when_a_file_is_saved(world):
         if line.startswith("watching") and sum(ln.startswith("watching") for ln in lines) == 1:
             (world / "ws" / "regression.py").write_text(ref)  # the learner saves a full answer
 
-    code = learn.watch(args, load_catalog(world / "catalog"), interval=0.05, write=write, max_runs=2)
+    code = watch(args, load_catalog(world / "catalog"), interval=0.05, write=write, max_runs=2)
     text = "\n".join(lines)
     assert code == 0 and "saved: regression.py" in text
     assert text.index("✗ data.second") < text.index("✓ data.second: data_gen gives 80") 
@@ -264,7 +272,7 @@ def test_watch_reruns_when_a_file_is_saved(world):
 
 def test_a_function_missing_from_an_older_workspace_says_how_to_add_it(world):
     import ast
-    ref = (Path(learn.__file__).parent / "tutorials" / "regression.py").read_text()
+    ref = (TUTORIALS_DIR / "regression.py").read_text()
     node = next(n for n in ast.parse(ref).body if getattr(n, "name", "") == "make_parameters")
     lines = ref.splitlines()
     ws = world / "old"

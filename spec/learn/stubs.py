@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-TUTORIALS_DIR = Path(__file__).parent / "tutorials"
+TUTORIALS_DIR = Path(__file__).resolve().parent.parent / "tutorials"
 TODO_RE = re.compile(r"raise NotImplementedError\(\s*['\"]TODO")
 
 
@@ -79,8 +79,11 @@ class _Writer:
             indent = pad + "    "
             if doc is not None:
                 self.out.append(indent + repr(doc.value.value))
+        elif doc is not None:
+            self.copy(_start(node), doc.lineno - 1)
+            self.out.extend(without_code_blocks(self.lines[doc.lineno - 1:doc.end_lineno]))
         else:
-            self.copy(_start(node), (doc.end_lineno if doc is not None else first_body.lineno - 1))
+            self.copy(_start(node), first_body.lineno - 1)
         self.out.append(f"{indent}{_todo(qualname)}")
 
     def stub_class(self, node: ast.ClassDef) -> None:
@@ -102,6 +105,33 @@ class _Writer:
             pos = child.end_lineno
         if methods == 0 and all(c is doc for c in node.body):
             self.out.append(" " * (node.col_offset + 4) + "pass")
+
+
+CODE_NOTE = "(the tutorial shows its code here: read it there, or see `--hint` twice / `--show`)"
+
+
+def without_code_blocks(lines: List[str]) -> List[str]:
+    """A docstring's lines without its indented code blocks (the answer): the tutorial's words and the
+    contract stay; each block becomes one line saying where the code is."""
+    body = [ln for ln in lines[1:] if ln.strip()]
+    base = min((len(ln) - len(ln.lstrip()) for ln in body), default=0)
+    out: List[str] = []
+    in_block = False
+    for i, ln in enumerate(lines):
+        deeper = i > 0 and ln.strip() and len(ln) - len(ln.lstrip()) > base \
+            and (in_block or (out and not out[-1].strip()))
+        if deeper:
+            if not in_block:
+                out.append(" " * base + CODE_NOTE)
+            in_block = True
+            continue
+        if in_block and not ln.strip():
+            continue
+        if in_block:
+            out.append("")
+        in_block = False
+        out.append(ln)
+    return out
 
 
 def _header_only(node) -> str:
@@ -164,9 +194,9 @@ HEADER = '''\
 # Your exercises for the tutorial "{title}" ({seeds}).
 # Write the body of every function and class below: replace each
 #     raise NotImplementedError("TODO ...")
-# with the tutorial's code, then run:   python -m spec learn {workspace}
-# Generated from spec/tutorials/{tutorial}.py by `python -m spec learn --init`; nothing rewrites
-# this file after that: it is yours.
+# with the code the tutorial's text shows, then run:   python -m spec learn {workspace}
+# Each docstring quotes the tutorial and says what to take and return. Written by
+# `python -m spec learn --init`; nothing rewrites this file after that: it is yours.
 '''
 
 
