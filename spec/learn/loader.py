@@ -84,6 +84,23 @@ def redefine(config, module: types.ModuleType, source: str, filename: str) -> Di
     return previous
 
 
+def adopt(config, tutorial_id: str, module: types.ModuleType, sources, instrument: bool = True) -> None:
+    """Use `module` as the learner's code for one tutorial in this pytest session (`sources`: the
+    learner's source texts, read for what their functions do): its functions and methods wrapped by
+    the recorder (`instrument`), the reference's own facts read beside it."""
+    recorder = config.stash.setdefault(RECORDER_KEY, Recorder())
+    ref = TUTORIALS_DIR / f"{tutorial_id}.py"
+    if ref.is_file():
+        ref_source = ref.read_text(encoding="utf-8")
+        recorder.returns_value.update(_returns_value(ref_source))
+        recorder.ref_zeroes.update(_zeroing(ref_source))
+    for source in sources:
+        recorder.zeroes.update(_zeroing(source))
+    if instrument:
+        _instrument(module, recorder)
+    config.stash.setdefault(MODULES_KEY, {})[tutorial_id] = module
+
+
 def learner_module(config, tutorial_id: str) -> types.ModuleType:
     """The learner's module for one tutorial (the `tutorial` fixture under --learner DIR)."""
     cache = config.stash.setdefault(MODULES_KEY, {})
@@ -91,16 +108,7 @@ def learner_module(config, tutorial_id: str) -> types.ModuleType:
         shown = os.path.join(learner_dir(config), f"{tutorial_id}.py")
         path = Path(shown).resolve()
         try:
-            module = _load(path, shown, tutorial_id)
-            recorder = config.stash.setdefault(RECORDER_KEY, Recorder())
-            ref = TUTORIALS_DIR / f"{tutorial_id}.py"
-            if ref.is_file():
-                ref_source = ref.read_text(encoding="utf-8")
-                recorder.returns_value.update(_returns_value(ref_source))
-                recorder.ref_zeroes.update(_zeroing(ref_source))
-            recorder.zeroes.update(_zeroing(path.read_text(encoding="utf-8")))
-            _instrument(module, recorder)
-            cache[tutorial_id] = module
+            adopt(config, tutorial_id, _load(path, shown, tutorial_id), [path.read_text(encoding="utf-8")])
         except LearnerError as exc:
             cache[tutorial_id] = exc
     found = cache[tutorial_id]

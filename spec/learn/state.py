@@ -105,31 +105,43 @@ def stubs_left(workspace: Optional[Path]) -> set:
     return out
 
 
+def credited(catalog, paths=("tests/claims",)) -> Dict[str, List[str]]:
+    """'tutorial:name' of every top-level exercise -> the claims credited to it (catalog order): a
+    claim is credited to the most advanced exercise its tests use (the data functions are plumbing
+    for the later ones); an exercise only ever used by later ones gets the claims that use it at all."""
+    from spec.learn.stubs import exercises
+    from spec.learn.testmap import claim_tests
+    tests = claim_tests(tuple(paths))
+    path = path_of(catalog, None, None)
+    mine = [c for c in path if c in tests and tests[c].learner_code]
+    units = [f"{e.tutorial}:{e.name}" for e in exercises() if e.kind != "method"]
+    order = {u: i for i, u in enumerate(units)}
+    by_unit: Dict[str, List[str]] = {u: [] for u in units}
+    for c in mine:
+        tid = catalog.claims[c].tutorial
+        named = [f"{tid}:{n}" for n in (tests[c].direct or tests[c].names) if f"{tid}:{n}" in order]
+        if named:
+            by_unit[max(named, key=order.get)].append(c)
+    for u in units:
+        if not by_unit[u]:
+            tid, name = u.split(":", 1)
+            by_unit[u] = [c for c in mine if catalog.claims[c].tutorial == tid and name in tests[c].names]
+    return by_unit
+
+
 def progress(catalog, state: dict, workspace: Optional[Path], paths=("tests/claims",)) -> Dict[str, int]:
     """The one set of counts, over the whole catalog's path (the same under --from and --tutorial):
     exercises done (written, and every claim credited to it passed), claims that exercise the
     learner's code passed, facts about torch itself checked along the way (not credited)."""
-    from spec.learn.stubs import exercises
     from spec.learn.testmap import claim_tests
     tests = claim_tests(tuple(paths))
     path = path_of(catalog, None, None)
     passed = state.get("passed", {})
     mine = [c for c in path if c in tests and tests[c].learner_code]
-    units = [f"{e.tutorial}:{e.name}" for e in exercises() if e.kind != "method"]
+    by_unit = credited(catalog, paths)
     left = stubs_left(workspace) if workspace else set()
-    order = {u: i for i, u in enumerate(units)}
-    by_unit: Dict[str, List[str]] = {u: [] for u in units}
-    for c in mine:  # a claim is credited to the most advanced exercise its tests use (the data
-        tid = catalog.claims[c].tutorial  # functions are plumbing for the later ones)
-        named = [f"{tid}:{n}" for n in (tests[c].direct or tests[c].names) if f"{tid}:{n}" in order]
-        if named:
-            by_unit[max(named, key=order.get)].append(c)
-    for u in units:  # an exercise only ever used by later ones: the claims that use it at all
-        if not by_unit[u]:
-            tid, name = u.split(":", 1)
-            by_unit[u] = [c for c in mine if catalog.claims[c].tutorial == tid and name in tests[c].names]
-    done = [u for u in units if u not in left and all(c in passed for c in by_unit.get(u, []))]
-    return {"exercises": len(done), "exercises_total": len(units),
+    done = [u for u in by_unit if u not in left and all(c in passed for c in by_unit[u])]
+    return {"exercises": len(done), "exercises_total": len(by_unit),
             "claims": sum(1 for c in mine if c in passed), "claims_total": len(mine),
             "facts": sum(1 for c in path if c in passed and c not in mine),
             "facts_total": len(path) - len(mine)}
