@@ -32,6 +32,8 @@ from spec.learn.show import FAIL_MARK, PASS_MARK, TODO_MARK
 
 __all__ = ["checker", "Checker", "Verdict"]
 
+NOT_IN_WORKSPACE = re.compile(r"not in your workspace yet: (\w+)\.(\w+) \(.*")
+
 
 class Verdict:
     """What a check cell shows: plain text (print, a terminal), HTML in Jupyter/VS Code/Colab."""
@@ -70,6 +72,26 @@ class Verdict:
         border = {"passed": "#1b7f3b", "failed": "#c62828", "todo": "#b26a00"}.get(self.status, "#999")
         return (f'<pre style="white-space:pre-wrap;border-left:4px solid {border};padding:6px 10px;'
                 f'margin:0;font-size:92%;line-height:1.35">' + "\n".join(rows) + "</pre>")
+
+
+def path_lines(catalog, tutorial: Optional[str], state: dict) -> List[str]:
+    """The path (one tutorial's, or all) with ✓ ✗ · marks and the progress line, from the progress
+    file: what check() shows, and `python -m spec learn DIR --list` for a notebook workspace."""
+    from spec.learn import show as shw
+    from spec.learn.lesson import _statuses
+    from spec.learn.state import path_of, progress
+    from spec.learn.walk import ClaimResult
+    path_ids = path_of(catalog, tutorial, None)
+    statuses = _statuses(path_ids, {}, state)
+    failing = [c for c in state.get("failing", []) + [state.get("current")] if c in path_ids]
+    for cid in failing:
+        statuses[cid] = ClaimResult([("failed", "")])
+    lines: List[str] = []
+    shw.show_list(catalog, path_ids, statuses, lines.append)
+    lines.append("")
+    lines.append(shw.progress_line(catalog, progress(catalog, state, None), statuses, path_ids,
+                                   failing[-1] if failing else None))
+    return lines
 
 
 def _notebook_dir() -> Optional[Path]:
@@ -146,6 +168,13 @@ class Checker:
             self._credited = credited(self.catalog)
         return self._credited[f"{self.tutorial}:{name}"]
 
+    def uses(self, ids: List[str]) -> List[str]:
+        """The tutorial's exercises the tests of these claims call, in the tutorial's order."""
+        from spec.learn.testmap import claim_tests
+        tests = claim_tests()
+        used = {n for c in ids if c in tests for n in (tests[c].direct or tests[c].names)}
+        return [n for n in self.exercises() if n in used]
+
     def _state(self):
         from spec.learn.state import load_state, state_path
         sp = state_path(self.workspace)
@@ -164,6 +193,12 @@ class Checker:
             return Verdict([f"not written yet: {name} is not defined in this notebook "
                             f"(run the cell with its code, above this check)"], "todo")
         ids = self.claims_of(name)
+        missing = [n for n in self.uses(ids) if n not in namespace]
+        if missing:
+            return Verdict([f"not written yet: the claims about {name} also run "
+                            f"{', '.join(missing)}, not defined in this notebook yet (write and run "
+                            f"{'its cell' if len(missing) == 1 else 'their cells'}, then check again)"],
+                           "todo")
         own = _plugin.own_names(namespace)
         learner = _plugin.cell_dir(namespace, [name] + own)
         started = time.monotonic()
@@ -219,30 +254,19 @@ class Checker:
 
     def path(self) -> Verdict:
         """check(): the tutorial's path with ✓ ✗ · marks, from the progress file."""
-        from spec.learn import show as shw
-        from spec.learn.lesson import _statuses
-        from spec.learn.state import path_of, progress
-        from spec.learn.walk import ClaimResult
-        _, state = self._state()
-        path_ids = path_of(self.catalog, self.tutorial, None)
-        statuses = _statuses(path_ids, {}, state)
-        failing = [c for c in state.get("failing", []) + [state.get("current")] if c in path_ids]
-        for cid in failing:
-            statuses[cid] = ClaimResult([("failed", "")])
-        lines: List[str] = []
-        shw.show_list(self.catalog, path_ids, statuses, lines.append)
-        lines.append("")
-        lines.append(shw.progress_line(self.catalog, progress(self.catalog, state, None), statuses,
-                                       path_ids, failing[-1] if failing else None))
-        return Verdict(lines, "list")
+        return Verdict(path_lines(self.catalog, self.tutorial, self._state()[1]), "list")
 
     # --- the terminal's words, in a notebook ----------------------------------------------------------
 
     @staticmethod
     def _calls(lines: List[str], name: str) -> List[str]:
+        """The command line's words for a notebook's: `check(..., hint=True)` for `--hint`, a name not
+        defined yet for a workspace file that lacks it."""
         out = []
         for ln in lines:
             s = ln.strip()
+            ln = NOT_IN_WORKSPACE.sub(r"not written yet: \2 is not defined in this notebook yet (run its "
+                                      r"cell, then check again)", ln)
             if s.startswith("Stuck? python -m spec learn"):
                 ln = f'  Stuck? check("{name}", hint=True)'
             elif s.startswith("Still stuck? --hint again"):

@@ -80,6 +80,17 @@ def _markdown(catalog, tutorial, number: int, name: str, claims: List[str]) -> s
     return "\n".join(lines)
 
 
+def _checked_later(ids: List[str], after: List[str]) -> List[str]:
+    """The exercises of `after` (further down) that every one of these claims' tests also run; empty
+    when some claim can be checked where it is."""
+    from spec.learn.testmap import claim_tests
+    tests = claim_tests()
+    later = [set(tests[c].direct or tests[c].names) & set(after) if c in tests else set() for c in ids]
+    if not ids or not all(later):
+        return []
+    return [n for n in after if any(n in s for s in later)]
+
+
 def notebook(catalog, tutorial: str, solved: bool = False):
     """One tutorial's notebook (an nbformat v4 NotebookNode)."""
     import nbformat
@@ -109,11 +120,18 @@ def notebook(catalog, tutorial: str, solved: bool = False):
         f"from spec.learn.notebook import checker\n"
         f"check = checker(\"{tutorial}\")  # the claims of \"{t.title}\", checked against this notebook\n"
         + (f"\n{setup}\n" if setup else "")))
+    order = [n for n, _ in cells]
     for i, (name, code) in enumerate(cells, 1):
-        nb.cells.append(v4.new_markdown_cell(_markdown(catalog, tutorial, i, name,
-                                                       claims.get(f"{tutorial}:{name}", []))))
+        ids = claims.get(f"{tutorial}:{name}", [])
+        later = _checked_later(ids, order[i:])
+        md = _markdown(catalog, tutorial, i, name, ids)
+        if later:  # its claims also run exercises further down: checked there
+            md += (f"\n\nIts claims also need {', '.join(f'`{n}`' for n in later)} (below): "
+                   f"they are checked by `check(\"{later[-1]}\")`.")
+        nb.cells.append(v4.new_markdown_cell(md))
         nb.cells.append(v4.new_code_cell(code))
-        nb.cells.append(v4.new_code_cell(f'check("{name}")'))
+        if not later:
+            nb.cells.append(v4.new_code_cell(f'check("{name}")'))
     nb.cells.append(v4.new_markdown_cell("## Your path\n\nEvery claim of the tutorial, ✓ passed, "
                                          "✗ failing, · not checked yet."))
     nb.cells.append(v4.new_code_cell("check()"))
@@ -138,3 +156,50 @@ def write_notebooks(target: Path, catalog, solved: bool = False) -> List[Path]:
         written.append(out)
     return written
 
+
+
+# --- the command line: --init DIR --notebook [--solved], and a notebook workspace given as DIR --------
+
+def is_notebook_workspace(directory: Path) -> bool:
+    return any(directory.glob("*.ipynb")) and not any(directory.glob("*.py"))
+
+
+def init_notebooks(args, catalog) -> int:
+    """python -m spec learn --init DIR --notebook [--solved]."""
+    import sys
+
+    from spec.learn.state import state_path
+    try:
+        import nbformat  # noqa: F401
+    except ImportError:
+        print(f"torch-spec learn: {NEEDS}", file=sys.stderr)
+        return 2
+    try:
+        written = write_notebooks(Path(args.init), catalog, solved=args.solved)
+    except FileExistsError as exc:
+        print(f"torch-spec learn: {exc}", file=sys.stderr)
+        return 2
+    kind = "solved notebooks (the tutorial's code filled in)" if args.solved else "notebooks"
+    print(f"wrote {len(written)} {kind} into {args.init}:")
+    for p in written:
+        print(f"  {p}")
+    print(f"progress will be kept in {state_path(Path(args.init))}")
+    print(f"next: jupyter lab {args.init}   (or open a notebook in VS Code; run the first cell first)")
+    return 0
+
+
+def notebook_workspace(args, catalog) -> int:
+    """`python -m spec learn DIR [--list]` where DIR holds notebooks: the path from the progress file
+    (the notebooks' check cells are where the claims run)."""
+    import sys
+
+    from spec.learn.notebook import path_lines
+    from spec.learn.state import load_state, state_path
+    if not args.list:
+        print(f"torch-spec learn: {args.workspace} holds notebooks: run their check cells in Jupyter "
+              f"(or see your progress with `python -m spec learn {args.workspace} --list`)",
+              file=sys.stderr)
+        return 2
+    for line in path_lines(catalog, args.tutorial, load_state(state_path(Path(args.workspace)))):
+        print(line)
+    return 0
