@@ -67,6 +67,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `python -m spec learn DIR --list | head`
         sys.stdout = open(os.devnull, "w")
         return 0
+    except KeyboardInterrupt:  # before or after a walk (during one, the worker reports where)
+        print("\ninterrupted: nothing more was checked or counted", file=sys.stderr)
+        return 130
 
 
 def _main(argv: Optional[Sequence[str]] = None) -> int:

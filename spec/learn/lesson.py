@@ -17,7 +17,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from spec.learn import show, worker
+from spec.learn import facts, show, worker
 from spec.learn.state import (changed_names, function_hashes, load_state, path_of, progress,
                               save_state, state_path, top_level)
 from spec.learn.testmap import files_for
@@ -51,6 +51,9 @@ def learn_once(args, catalog, write=print, poll: Optional[Callable[[], bool]] = 
         return worker.run(ids, learner, args.devices, paths=files_for(ids, args.paths),
                           extra=args.extra, timeout=args.timeout, poll=poll)
 
+    mine = facts.learner_claims(args.paths)
+    have = facts.known(state, args.devices)
+
     regress: List[str] = []
     if args.list or current not in path_ids:
         kind, planned = "walk", list(path_ids)
@@ -61,14 +64,40 @@ def learn_once(args, catalog, write=print, poll: Optional[Callable[[], bool]] = 
         kind, planned = "recheck", regress + [current]
         outcome = go(planned)
         ok = not outcome.failed and outcome.code in (0, 1, 5) and not _ended_early(outcome)
-        if ok and path_ids[at + 1:]:
-            rest = go(path_ids[at + 1:])
-            rest.results = OrderedDict(list(outcome.results.items()) + list(rest.results.items()))
-            kind, planned, outcome = "walk-on", planned + path_ids[at + 1:], rest
+        ahead = path_ids[at + 1:]
+        to_run = [c for c in ahead if c not in have]  # facts checked before need not run again
+        if ok and to_run:
+            rest = go(to_run)
+            ran = OrderedDict(list(outcome.results.items()) + list(rest.results.items()))
+            rest.results = facts.merge(path_ids, ran, have, ahead)
+            kind, planned, outcome = "walk-on", planned + ahead, rest
         elif ok:
             kind = "walk-on"
+    if not _ended_early(outcome):
+        facts.remember(state, args.devices, outcome.results, mine)
     return report(args, catalog, path_ids, outcome, kind, planned, regress, state, sp, hashes,
                   started, write)
+
+
+def check_facts_ahead(args, catalog, poll: Optional[Callable[[], bool]] = None) -> int:
+    """--watch, while the learner types: check the facts ahead of the claim they are on (a save
+    stops it; what finished is kept). Returns how many were checked."""
+    ws = Path(args.workspace)
+    sp = state_path(ws)
+    state = load_state(sp)
+    path_ids = path_of(catalog, args.tutorial, args.start)
+    todo = facts.pending(path_ids, state.get("current"), state, args.devices,
+                         facts.learner_claims(args.paths))
+    if not todo:
+        return 0
+    outcome = worker.run(todo, None, args.devices, paths=files_for(todo, args.paths), extra=args.extra,
+                         timeout=args.timeout, poll=poll, stop=False)
+    if outcome.interrupted_at:
+        raise KeyboardInterrupt  # Ctrl-C while waiting: the watcher stops
+    state = load_state(sp)  # unchanged meanwhile: the watcher runs one thing at a time
+    facts.remember(state, args.devices, outcome.results, facts.learner_claims(args.paths))
+    save_state(sp, state)
+    return len(outcome.results)
 
 
 def _ended_early(outcome) -> bool:
@@ -159,10 +188,10 @@ def report(args, catalog, path_ids, outcome, kind, planned, regress, state, sp, 
     if failing is not None:
         if kind != "recheck":
             show.show_unchecked(catalog, statuses, path_ids, failing, write)
-        rechecked = len([c for c in planned if c in results])
         if kind == "recheck":
-            also = f" and {rechecked - 1} that your save could have broken" if rechecked > 1 else ""
-            write(f"(rechecked the claim you are on{also}; {elapsed:.1f} s)")
+            also = f"{len(regress)} claim{'s' if len(regress) > 1 else ''} your save could have " \
+                f"broken, then " if regress else ""
+            write(f"(rechecked {also}the claim you are on; {elapsed:.1f} s)")
         write(show.progress_line(catalog, counts, statuses, path_ids, failing) +
               ("" if kind == "recheck" else f"   ({elapsed:.1f} s)"))
         write("")

@@ -126,7 +126,7 @@ def _stopper(walk: WalkPlugin):
         @pytest.hookimpl(trylast=True)
         def pytest_runtest_logreport(self, report):
             if walk.stop and report.failed:
-                walk.session.shouldstop = "torch-spec learn: first failing claim"
+                walk.session.shouldfail = "torch-spec learn: first failing claim"  # not shouldstop: an "Interrupted" costs ~0.7 s of traceback
 
         def pytest_sessionstart(self, session):
             walk.session = session
@@ -158,7 +158,7 @@ def run_walk(path_ids: Sequence[str], learner: Optional[str], devices: str = "au
         "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:benchmark",
         "-p", "no:hypothesispytest",
         "-p", "no:unraisableexception",  # its gc.collect() x5 at exit costs seconds with torch loaded
-        "--tb=short", "-qq", "--no-header", "-o", "addopts=--strict-markers", "--devices", devices,
+        "--tb=line", "-qq", "--no-header", "-o", "addopts=--strict-markers", "--devices", devices,
         *(["--learner", learner] if learner else []), *extra])
     _clear_test_caches()
     buf = io.StringIO()

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from spec.learn.lesson import INTERRUPTED, learn_once
+from spec.learn.lesson import INTERRUPTED, check_facts_ahead, learn_once
 
 
 def snapshot(directory: Path) -> dict:
@@ -28,6 +28,12 @@ def warm_up() -> None:
 
     import spec.plugin  # noqa: F401
     from spec.learn import explanations, pytest_plugin, walk  # noqa: F401
+    # first uses that import seconds of torch (an optimizer pulls in torch._dynamo): one-element
+    # tensors, so that no thread pool starts before the fork
+    p = torch.zeros(1, requires_grad=True)
+    for cls in (torch.optim.SGD, torch.optim.Adam):
+        cls([p], lr=0.1)
+    from torch.testing import assert_close  # noqa: F401
     from spec.learn.testmap import claim_tests
     claim_tests()
     _import_tests()
@@ -47,7 +53,7 @@ def _import_tests() -> None:
             pass
 
 
-def watch(args, catalog, interval: float = 0.5, write=print, max_runs: Optional[int] = None) -> int:
+def watch(args, catalog, interval: float = 0.1, write=print, max_runs: Optional[int] = None) -> int:
     """Run, then run again whenever a *.py file in the workspace changes (polling every `interval`
     seconds) until Ctrl-C (or `max_runs` runs, for the tests)."""
     directory = Path(args.workspace)
@@ -71,6 +77,8 @@ def watch(args, catalog, interval: float = 0.5, write=print, max_runs: Optional[
             write("")
             write(f"watching {directory} for saved changes (Ctrl-C to stop)")
             sys.stdout.flush()
+            if getattr(args, "ahead", True):
+                check_facts_ahead(args, catalog, poll=saved_again)
             while not saved_again():
                 time.sleep(interval)
             now = snapshot(directory)

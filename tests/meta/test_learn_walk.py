@@ -112,13 +112,19 @@ def todo_line(ws: Path, name: str) -> int:
     return next(i for i, ln in enumerate(lines, 1) if f'"TODO: write {name}"' in ln)
 
 
-def cli(world, argv, learner=True):
-    """Run `python -m spec learn [ws] ARGV` on the synthetic catalog; returns (exit code, text)."""
-    args = learn.parse(([str(world / "ws")] if learner else []) + list(argv))
+def args_for(world, argv, learner=True, ws=None):
+    """The parsed `python -m spec learn [ws] ARGV`, walking the synthetic catalog and tests."""
+    args = learn.parse(([str(ws or world / "ws")] if learner else []) + list(argv))
     args.paths = [str(world / "claims")]
     args.extra = ["--catalog", str(world / "catalog"), "-p", "spec.plugin", "--import-mode=importlib"]
+    return args
+
+
+def cli(world, argv, learner=True, ws=None, poll=None):
+    """Run `python -m spec learn [ws] ARGV` on the synthetic catalog; returns (exit code, text)."""
     lines = []
-    code = learn.learn_once(args, load_catalog(world / "catalog"), write=lines.append)
+    code = learn.learn_once(args_for(world, argv, learner, ws), load_catalog(world / "catalog"),
+                            write=lines.append, poll=poll)
     return code, "\n".join(lines)
 
 
@@ -248,10 +254,8 @@ def test_init_refuses_a_non_empty_directory(world, capsys):
 
 
 def test_watch_reruns_when_a_file_is_saved(world):
-    args = learn.parse([str(world / "ws"), "--watch"])
+    args = args_for(world, ["--watch"])
     args.warm = False
-    args.paths = [str(world / "claims")]
-    args.extra = ["--catalog", str(world / "catalog"), "-p", "spec.plugin", "--import-mode=importlib"]
     ref = (TUTORIALS_DIR / "regression.py").read_text()
     lines = []
 
