@@ -60,7 +60,7 @@ class Verdict:
                 style = "color:#1b7f3b"
             elif s.startswith(FAIL_MARK):
                 style = "color:#c62828;font-weight:bold"
-            elif s.startswith((TODO_MARK, "(")):
+            elif s.startswith(TODO_MARK) or (s.startswith("(") and len(ln) - len(s) <= 4):
                 style = "color:#777"
             elif s.startswith(("The tutorial says:", "What is true:")):
                 style = "font-weight:bold"
@@ -71,7 +71,8 @@ class Verdict:
             rows.append(f'<span style="{style}">{text}</span>' if style else text)
         border = {"passed": "#1b7f3b", "failed": "#c62828", "todo": "#b26a00"}.get(self.status, "#999")
         return (f'<pre style="white-space:pre-wrap;border-left:4px solid {border};padding:6px 10px;'
-                f'margin:0;font-size:92%;line-height:1.35">' + "\n".join(rows) + "</pre>")
+                f'margin:0;font-family:var(--jp-code-font-family,monospace),monospace;font-size:92%;'
+                f'line-height:1.35">' + "\n".join(rows) + "</pre>")
 
 
 def path_lines(catalog, tutorial: Optional[str], state: dict) -> List[str]:
@@ -236,7 +237,9 @@ class Checker:
             if not shown:
                 return Verdict(self._cells(lines, learner), "unchecked")
             rest = len(ids) - len(shown)
-            write(f"{PASS_MARK} {name}: all {len(shown)} of its claims hold for your code" if not rest else
+            write(f"{PASS_MARK} {name}: " + ("its claim holds for your code" if len(shown) == 1 else
+                                             f"all {len(shown)} of its claims hold for your code")
+                  if not rest else
                   f"{PASS_MARK} {name}: {len(shown)} of its {len(ids)} claims hold for your code; "
                   f"{rest} not checked here (above)")
             return Verdict(self._cells(lines, learner), "passed")
@@ -281,10 +284,12 @@ class Checker:
                 named = ip.compile.format_code_name(f)
                 return f"{named[0]} {named[1]}" if named else None
         pat = re.compile(re.escape(learner.rstrip(os.sep) + os.sep) + r"([^\s:()]+)(?::(\d+))?")
+        from spec.__main__ import ROOT
+        root = str(ROOT) + os.sep  # the project's tests by their project paths, as in the terminal
 
         def sub(m):
             name = label(os.path.join(learner, m.group(1)))
             if name is None:
                 return m.group(0)
             return name + (f", line {m.group(2)}" if m.group(2) else "")
-        return [pat.sub(sub, ln) for ln in lines]
+        return [pat.sub(sub, ln).replace(root, "") for ln in lines]
