@@ -9,7 +9,9 @@ import types
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from spec.learn.recorder import MODULE_PREFIX, Recorder
+import torch
+
+from spec.learn.recorder import MODULE_PREFIX, Recorder, unchanged
 from spec.learn.stubs import TODO_RE, TUTORIALS_DIR
 
 
@@ -77,6 +79,9 @@ def _frames(tb):
 
 
 def _under(filename: str, directory: Optional[Path]) -> bool:
+    from spec.learn.loader import PROVIDED_FILES
+    if filename in PROVIDED_FILES:  # code handed in from a notebook (spec.learn.api)
+        return True
     if directory is None:
         return False
     try:
@@ -98,10 +103,50 @@ def _compared(tb):
     return found
 
 
-def _diagnoses(recorder: Optional[Recorder]) -> List[str]:
+def _new_model(named, result) -> Optional[str]:
+    """The name of a module argument when `result` is a different module (or holds one)."""
+    parts = [result] + (list(result) if isinstance(result, (tuple, list)) else [])
+    returned = [r for r in parts if isinstance(r, torch.nn.Module)]
+    for n, a in named:
+        if isinstance(a, torch.nn.Module) and returned and all(r is not a for r in returned):
+            return n or "model"
+    return None
+
+
+def _training_order(recorder: Recorder) -> List[str]:
+    """zero_grad() between backward() and step(): the step then sees no gradients."""
+    lines = []
+    for name in recorder.last:
+        order = recorder.order.get(name, [])
+        for i, call in enumerate(order[:-1]):
+            if call == "zero_grad" and "step" in order[i + 1:] and "backward" in order[:i] and \
+                    "backward" not in order[i + 1:order.index("step", i + 1)]:
+                lines.append(f"{name} zeroes the gradients between backward() and step(): the step "
+                             f"then finds them zeroed (or None) and moves nothing; zero them after "
+                             f"step(), or before backward()")
+                break
+    return lines
+
+
+def _diverged(recorder: Recorder, error: str) -> List[str]:
+    """nan/inf in what was compared: the steps were too big, not a missing zero_grad()."""
+    if "nan" not in error and "inf" not in error:
+        return []
+    why = "training diverged to nan/inf: the steps grew too big"
+    summed = [n for n in recorder.last if "reduction='sum'" in recorder.sources.get(n.split(".")[0], "")
+              .replace('"', "'").replace(" ", "")]
+    if summed:
+        why += f" ({summed[0]} sums the loss, reduction='sum', where the tutorial averages it: " \
+               f"the gradients are n times larger)"
+    else:
+        why += " (a learning rate too large, or a loss summed instead of averaged)"
+    return [why]
+
+
+def _diagnoses(recorder: Optional[Recorder], error: str = "") -> List[str]:
     if recorder is None:
         return []
-    lines = []
+    lines = _training_order(recorder) + _diverged(recorder, error)
     for name in recorder.last:
         if recorder.ref_zeroes.get(name) and not recorder.zeroes.get(name, True):
             lines.append(f"{name} never zeroes the gradients, but the tutorial's version does "
@@ -120,11 +165,19 @@ def _diagnoses(recorder: Optional[Recorder]) -> List[str]:
         parts = [call.result] + (list(call.result) if isinstance(call.result, (tuple, list)) else [])
         same = next(((n, a) for n, a in named if any(r is a for r in parts)
                      and not isinstance(a, (bool, type(None)))), None)
+        new_model = _new_model(named, call.result)
         if same is not None:
             label = f"`{same[0]}`" if same[0] else "(an argument)"
             inside = "" if same[1] is call.result else " (inside what it returned)"
-            lines.append(f"{called} returned its argument {label} unchanged{inside}: "
+            kept = unchanged(same[1], call.before.get(same[0]))
+            how = "unchanged" if kept is not False else "after updating it in place"
+            if kept is None and isinstance(same[1], (torch.Tensor, torch.nn.Module)):
+                how = "(updated or not: too big to compare)"
+            lines.append(f"{called} returned its argument {label} {how}{inside}: "
                          f"{describe(same[1])}; it returned {describe(call.result)}")
+        elif new_model is not None:
+            lines.append(f"{called} returned a new model, not the one passed in (`{new_model}`): train "
+                         f"the model it is given, in place, and return that one")
         elif call.result is None and recorder.returns_value.get(name) and not name.endswith("__init__"):
             lines.append(f"{called} returned None: the tutorial's version returns a value "
                          f"(a missing `return`?)")
@@ -151,7 +204,8 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
     for frame, lineno in _frames(excinfo.tb):
         fname = frame.f_code.co_filename
         if _under(fname, code_dir):
-            shown = os.path.join(learner, os.path.basename(fname)) if learner else _shown(fname)
+            shown = os.path.join(learner, os.path.basename(fname)) if learner and os.path.isfile(
+                os.path.join(learner, os.path.basename(fname))) else _shown(fname)
             src = linecache.getline(fname, lineno).strip()
             yours.append((shown, lineno, frame.f_code.co_name, src))
         elif os.path.realpath(fname) == test_file:
@@ -181,8 +235,26 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
     compared = _compared(excinfo.tb)
     if compared is not None:
         out["expected"], out["got"] = describe(compared[0]), describe(compared[1])
-    out["calls"] = _diagnoses(recorder)
+    out["calls"] = _diagnoses(recorder, out.get("error", ""))
+    out["error"] = _without_wrong_guess(out.get("error", ""), out["calls"], recorder)
+    if out.get("test_line"):  # the check's own source line carries the guess too
+        out["test_line"] = _without_wrong_guess(out["test_line"], out["calls"], recorder)
     return out
+
+
+GUESSES = (  # guesses some checks put in their messages, and the diagnosis that rules each out
+    (" (did you forget optimizer.zero_grad()?)", ("diverged", "between backward() and step()")),
+    ("did you forget optimizer.zero_grad()?", ("diverged", "between backward() and step()")),
+    (": call optimizer.step()", ("between backward() and step()",)),
+)
+
+
+def _without_wrong_guess(error: str, calls: List[str], recorder) -> str:
+    """Drop a check's guessed cause when what was observed names another one."""
+    for guess, ruled_out_by in GUESSES:
+        if guess in error and any(r in c for c in calls for r in ruled_out_by):
+            error = error.replace(guess, "")
+    return error
 
 
 def render(expl: Dict[str, Any], indent: str = "") -> List[str]:

@@ -13,11 +13,14 @@ from typing import Any, Dict, Optional
 
 import pytest
 
-from spec.learn.recorder import MODULE_PREFIX, Recorder, _instrument, _returns_value, _zeroing
+from spec.learn.recorder import (MODULE_PREFIX, Recorder, _instrument, _returns_value, _zeroing,
+                                 training_calls)
 from spec.learn.stubs import TODO_RE, TUTORIALS_DIR
 
 MODULES_KEY = pytest.StashKey()
 RECORDER_KEY = pytest.StashKey()
+PROVIDED: Dict[str, dict] = {}  # tutorial id -> a namespace handed in (a notebook's), see spec.learn.api
+PROVIDED_FILES: set = set()     # the files its code came from (cells), counted as the learner's
 
 
 class LearnerError(Exception):
@@ -71,6 +74,43 @@ def _deepest_line_in(tb, path: Path) -> Optional[int]:
     return line
 
 
+def _from_namespace(tutorial_id: str, namespace: dict) -> types.ModuleType:
+    """A learner module from a namespace (a notebook's globals): the workspace's stubs, with every
+    exercise the namespace defines taken from it (the others stay TODO)."""
+    import inspect
+
+    from spec.learn.stubs import reference_modules, stub_source
+    stub, found = stub_source(reference_modules()[tutorial_id].read_text(encoding="utf-8"), tutorial_id)
+    name = MODULE_PREFIX + tutorial_id
+    module = types.ModuleType(name)
+    module.__file__ = f"<stubs of {tutorial_id}>"
+    exec(compile(stub, module.__file__, "exec", dont_inherit=True), module.__dict__)
+    sys.modules[name] = module
+    sources = []
+    for ex in found:
+        obj = namespace.get(ex.name)
+        if ex.kind == "method" or obj is None:
+            continue
+        try:
+            sources.append(inspect.getsource(obj))
+            PROVIDED_FILES.add(inspect.getsourcefile(obj) or "")
+        except (OSError, TypeError):
+            pass
+        obj.__module__ = name  # only in the worker process, which is thrown away after the check
+        setattr(module, ex.name, obj)
+    module.__source__ = "\n\n".join(sources)
+    return module
+
+
+def _sources(source: str) -> Dict[str, str]:
+    """top-level name -> its source text (for what a diagnosis looks for in the learner's code)."""
+    out = {}
+    for node in ast.parse(source).body:
+        if hasattr(node, "name"):
+            out[node.name] = ast.get_source_segment(source, node) or ""
+    return out
+
+
 def redefine(config, module: types.ModuleType, source: str, filename: str) -> Dict[str, Any]:
     """Execute `source` (one or more defs, read from `filename`) in the learner's module, recorded like
     the rest of it; returns the previous values of the names it defined, to restore them."""
@@ -80,25 +120,10 @@ def redefine(config, module: types.ModuleType, source: str, filename: str) -> Di
     exec(code, module.__dict__)
     recorder = config.stash.setdefault(RECORDER_KEY, Recorder())
     recorder.zeroes.update(_zeroing(source))
+    recorder.order.update(training_calls(source))
+    recorder.sources.update(_sources(source))
     _instrument(module, recorder, only=set(names))
     return previous
-
-
-def adopt(config, tutorial_id: str, module: types.ModuleType, sources, instrument: bool = True) -> None:
-    """Use `module` as the learner's code for one tutorial in this pytest session (`sources`: the
-    learner's source texts, read for what their functions do): its functions and methods wrapped by
-    the recorder (`instrument`), the reference's own facts read beside it."""
-    recorder = config.stash.setdefault(RECORDER_KEY, Recorder())
-    ref = TUTORIALS_DIR / f"{tutorial_id}.py"
-    if ref.is_file():
-        ref_source = ref.read_text(encoding="utf-8")
-        recorder.returns_value.update(_returns_value(ref_source))
-        recorder.ref_zeroes.update(_zeroing(ref_source))
-    for source in sources:
-        recorder.zeroes.update(_zeroing(source))
-    if instrument:
-        _instrument(module, recorder)
-    config.stash.setdefault(MODULES_KEY, {})[tutorial_id] = module
 
 
 def learner_module(config, tutorial_id: str) -> types.ModuleType:
@@ -108,7 +133,22 @@ def learner_module(config, tutorial_id: str) -> types.ModuleType:
         shown = os.path.join(learner_dir(config), f"{tutorial_id}.py")
         path = Path(shown).resolve()
         try:
-            adopt(config, tutorial_id, _load(path, shown, tutorial_id), [path.read_text(encoding="utf-8")])
+            if tutorial_id in PROVIDED:
+                module, path = _from_namespace(tutorial_id, PROVIDED[tutorial_id]), None
+            else:
+                module = _load(path, shown, tutorial_id)
+            recorder = config.stash.setdefault(RECORDER_KEY, Recorder())
+            ref = TUTORIALS_DIR / f"{tutorial_id}.py"
+            if ref.is_file():
+                ref_source = ref.read_text(encoding="utf-8")
+                recorder.returns_value.update(_returns_value(ref_source))
+                recorder.ref_zeroes.update(_zeroing(ref_source))
+            learner_source = path.read_text(encoding="utf-8") if path else module.__source__
+            recorder.zeroes.update(_zeroing(learner_source))
+            recorder.order.update(training_calls(learner_source))
+            recorder.sources.update(_sources(learner_source))
+            _instrument(module, recorder)
+            cache[tutorial_id] = module
         except LearnerError as exc:
             cache[tutorial_id] = exc
     found = cache[tutorial_id]

@@ -7,11 +7,12 @@ functions and classes defined in the notebook, and shows the terminal's verdict 
     check("data_gen")                 # ✓ lines, or the first ✗ explained; hint=True, show=True
     check()                           # the tutorial's path with ✓ ✗ · marks
 
-How the learner's code is run: the worker (spec.learn.worker) forks the kernel, so the child holds a
-copy of the notebook's namespace as it is — nothing is shipped or re-run, the kernel's own objects are
-checked — and the child's per-test timer (and, past it, the kernel killing the child) stops an endless
-loop; the kernel never runs the learner's code for a check. Where fork is missing (Windows) the worker
-runs in the kernel without a time limit and without the "what your functions returned" lines.
+How the learner's code is run: the namespace is handed to the learner loader (spec.learn.loader.
+PROVIDED, as spec.learn.api does) and the worker (spec.learn.worker) forks the kernel, so the child
+holds a copy of the notebook's namespace as it is — nothing is shipped or re-run, the kernel's own
+objects are checked — and the child's per-test timer (past it, the kernel killing the child) stops an
+endless loop; the kernel itself never runs the checks. Where fork is missing (Windows) the worker runs
+in the kernel, without a time limit.
 A check never raises: a stub reads "not written yet", the learner's exception is the failure shown.
 Progress is the workspace's progress file, shared with `python -m spec learn DIR --list`.
 """
@@ -27,7 +28,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, List, Optional
 
-from spec.learn import notebook_plugin as _plugin
 from spec.learn.show import FAIL_MARK, PASS_MARK, TODO_MARK
 
 __all__ = ["checker", "Checker", "Verdict"]
@@ -93,6 +93,27 @@ def path_lines(catalog, tutorial: Optional[str], state: dict) -> List[str]:
     lines.append(shw.progress_line(catalog, progress(catalog, state, None), statuses, path_ids,
                                    failing[-1] if failing else None))
     return lines
+
+
+def _code_file(obj) -> Optional[str]:
+    """The file (a kernel's cell file) a function or class was defined in."""
+    import inspect
+    if inspect.isclass(obj):
+        return next((v.__code__.co_filename for v in vars(obj).values() if inspect.isfunction(v)), None)
+    code = getattr(obj, "__code__", None)
+    return code.co_filename if code is not None else None
+
+
+def cell_dir(namespace: dict, names: List[str]) -> str:
+    """Where the notebook's cells live as files (ipykernel: a temp directory; the learner DIR of the
+    walk, so that every frame of a cell is "your code"); code without a real file (`<string>`) gets a
+    directory that holds nothing, so that no other code is taken for the learner's."""
+    for n in names:
+        fname = _code_file(namespace.get(n))
+        if fname and os.path.isabs(fname):
+            return os.path.dirname(fname)
+    import tempfile
+    return os.path.join(tempfile.gettempdir(), "torch-spec-cells-without-files")
 
 
 def _notebook_dir() -> Optional[Path]:
@@ -193,17 +214,17 @@ class Checker:
                             f"{', '.join(missing)}, not defined in this notebook yet (write and run "
                             f"{'its cell' if len(missing) == 1 else 'their cells'}, then check again)"],
                            "todo")
-        own = _plugin.own_names(namespace)
-        learner = _plugin.cell_dir(namespace, [name] + own)
+        learner = cell_dir(namespace, [n for n in self.exercises() if n in namespace])
         started = time.monotonic()
-        _plugin.PENDING = _plugin.Pending(self.tutorial, namespace, own, forked=hasattr(os, "fork"))
+        from spec.learn import loader
+        loader.PROVIDED[self.tutorial] = namespace  # the worker's child turns it into the module
         try:
             with warnings.catch_warnings():  # Python 3.12+: "multi-threaded, use of fork() may lead
                 warnings.simplefilter("ignore", DeprecationWarning)  # to deadlocks": the child runs
                 outcome = worker.run(ids, learner, self.devices, paths=files_for(ids, ["tests/claims"]),
-                                     extra=["-p", "spec.learn.notebook_plugin"], timeout=self.timeout)
-        finally:  # only pytest and the walk, nothing of the kernel's threads
-            _plugin.PENDING = None
+                                     timeout=self.timeout)  # only pytest, nothing of the kernel's threads
+        finally:
+            loader.PROVIDED.pop(self.tutorial, None)
         elapsed = time.monotonic() - started
         results = outcome.results
         lines: List[str] = []

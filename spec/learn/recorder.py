@@ -21,6 +21,45 @@ class Call:
     result: Any = None
     raised: Optional[BaseException] = None
     bound: Optional[Dict[str, Any]] = None  # every parameter's value, defaults included (not self)
+    before: Dict[str, Any] = field(default_factory=dict)  # small tensor/array/module arguments, copied
+
+
+def snapshot(value) -> Any:
+    """A copy of a small tensor, array or module's parameters, to tell "unchanged" from "updated in
+    place" after the call (None when too big or not such a value)."""
+    import numpy as np
+    import torch
+    try:
+        if isinstance(value, torch.Tensor) and value.numel() <= 100_000 and value.device.type != "meta":
+            return value.detach().clone()
+        if isinstance(value, np.ndarray) and value.size <= 100_000:
+            return value.copy()
+        if isinstance(value, torch.nn.Module):
+            params = list(value.state_dict().values())
+            if sum(p.numel() for p in params) <= 100_000 and all(p.device.type != "meta" for p in params):
+                return [p.detach().clone() for p in params]
+    except Exception:  # noqa: BLE001  a value we cannot copy is simply not compared
+        pass
+    return None
+
+
+def unchanged(value, before) -> Optional[bool]:
+    """Is `value` still equal to its snapshot? None when there is no snapshot to compare with."""
+    import numpy as np
+    import torch
+    if before is None:
+        return None
+    try:
+        if isinstance(value, torch.Tensor):
+            return bool(torch.equal(value.detach(), before))
+        if isinstance(value, np.ndarray):
+            return bool(np.array_equal(value, before, equal_nan=True))
+        if isinstance(value, torch.nn.Module):
+            now = list(value.state_dict().values())
+            return len(now) == len(before) and all(torch.equal(a.detach(), b) for a, b in zip(now, before))
+    except Exception:  # noqa: BLE001
+        return None
+    return None
 
 
 @dataclass
@@ -32,6 +71,8 @@ class Recorder:
     params: Dict[str, List[str]] = field(default_factory=dict)     # per name: parameter names (no self)
     ref_zeroes: Dict[str, bool] = field(default_factory=dict)      # the tutorial's zeroes .grad?
     zeroes: Dict[str, bool] = field(default_factory=dict)          # the learner's zeroes .grad?
+    order: Dict[str, List[str]] = field(default_factory=dict)      # the learner's backward/step/zero_grad
+    sources: Dict[str, str] = field(default_factory=dict)          # the learner's source of each name
     called: set = field(default_factory=set)                       # "tutorial:name" called this test
 
     def reset(self) -> None:
@@ -60,6 +101,7 @@ def _recorded(fn, name: str, recorder: Recorder, method: bool, tutorial: str = "
                 b = sig.bind(*args, **kwargs)
                 b.apply_defaults()
                 call.bound = dict(list(b.arguments.items())[1 if method else 0:])
+                call.before = {k: snapshot(v) for k, v in call.bound.items()}
             except TypeError:
                 pass
         try:
@@ -111,6 +153,27 @@ def _zeroes_grads(fn) -> bool:
                 and any(isinstance(t, ast.Attribute) and t.attr == "grad" for t in n.targets):
             return True
     return False
+
+
+def training_calls(source: str) -> Dict[str, List[str]]:
+    """qualname -> the order of backward()/step()/zero_grad() (and .grad.zero_()) calls in its source,
+    nested functions included, e.g. ['backward', 'zero_grad', 'step']; and the source text."""
+    out: Dict[str, List[str]] = {}
+    for node in ast.parse(source).body:
+        nodes = [(node.name, node)] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else \
+            [(f"{node.name}.{c.name}", c) for c in node.body
+             if isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef))] if isinstance(node, ast.ClassDef) else []
+        for name, fn in nodes:
+            calls = []
+            for n in ast.walk(fn):
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+                    attr = n.func.attr
+                    if attr == "zero_" and isinstance(n.func.value, ast.Attribute) and n.func.value.attr == "grad":
+                        attr = "zero_grad"
+                    if attr in ("backward", "step", "zero_grad"):
+                        calls.append((n.lineno, n.col_offset, attr))
+            out[name] = [a for _, _, a in sorted(calls)]
+    return out
 
 
 def _calls_backward(fn) -> bool:

@@ -56,9 +56,18 @@ def show_passed(catalog, newly, results, write=print, paths=("tests/claims",)) -
         tag = " (changed on this torch)" if r is not None and r.status == "changed" else \
             " (the tutorial is wrong here)" if c.erratum else ""
         write(f"{PASS_MARK} {cid}{tag}: {' '.join(true_now(c).split())}")
-        reasons = r.unchecked_reasons() if r is not None and r.learner_code else []
-        if reasons:  # your code was not run there: a forgotten .to(device) would not show
-            write(f"    (your code on that device: unchecked here, {'; '.join(reasons)})")
+    # your code on a device this machine lacks was not run: a forgotten .to(device) would not show
+    # there (the device="meta" checks catch it where they can); say so, never hide it in the ✓
+    skipped = {}
+    for cid in newly:
+        r = results.get(cid)
+        if r is not None and r.learner_code:
+            for reason in r.unchecked_reasons():
+                skipped.setdefault(reason, []).append(cid)
+    for reason, ids in skipped.items():
+        for ln in _wrap(f"{TODO_MARK} your code in {len(ids)} of these claims on another device: "
+                        f"unchecked here ({reason})", "", subsequent="    "):
+            write(ln)
     write("")
 
 

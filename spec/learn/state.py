@@ -106,14 +106,13 @@ def stubs_left(workspace: Optional[Path]) -> set:
 
 
 def credited(catalog, paths=("tests/claims",)) -> Dict[str, List[str]]:
-    """'tutorial:name' of every top-level exercise -> the claims credited to it (catalog order): a
-    claim is credited to the most advanced exercise its tests use (the data functions are plumbing
-    for the later ones); an exercise only ever used by later ones gets the claims that use it at all."""
+    """'tutorial:exercise' -> the claims (path order) credited to it: each claim that exercises the
+    learner's code goes to the most advanced exercise its tests use (the data functions are plumbing
+    for later ones); an exercise only ever used by later ones gets every claim that uses it."""
     from spec.learn.stubs import exercises
     from spec.learn.testmap import claim_tests
     tests = claim_tests(tuple(paths))
-    path = path_of(catalog, None, None)
-    mine = [c for c in path if c in tests and tests[c].learner_code]
+    mine = [c for c in path_of(catalog, None, None) if c in tests and tests[c].learner_code]
     units = [f"{e.tutorial}:{e.name}" for e in exercises() if e.kind != "method"]
     order = {u: i for i, u in enumerate(units)}
     by_unit: Dict[str, List[str]] = {u: [] for u in units}

@@ -1,0 +1,51 @@
+"""Messages from what was observed, not from a guess (issue 11): on the real claims, a learner's
+version of one function with one classic mistake, and the words its failure must (and must not) use."""
+import shutil
+
+import pytest
+
+from spec.learn.explanations import render
+from spec.learn.stubs import TUTORIALS_DIR
+from spec.learn.walk import run_walk
+
+REF = (TUTORIALS_DIR / "regression.py").read_text()
+TRAIN_MODEL = REF[REF.index("def train_model"):REF.index("class LayerLinearRegression")]
+TRAIN_STEP = REF[REF.index("def make_train_step"):REF.index("def train_with_train_step")]
+
+CASES = {
+    "zero_grad before step": (
+        "training.make-train-step",
+        TRAIN_STEP.replace("        optimizer.step()\n        optimizer.zero_grad()\n",
+                           "        optimizer.zero_grad()\n        optimizer.step()\n"),
+        ["zeroes the gradients between backward() and step()"], ["call optimizer.step()"]),
+    "reduction='sum' diverges": (
+        "module.full-code-trained-values", TRAIN_MODEL.replace("reduction='mean'", "reduction='sum'"),
+        ["got nan", "train_model sums the loss, reduction='sum'"], ["did you forget optimizer.zero_grad()"]),
+    "no zero_grad, trained in place": (
+        "module.full-code-trained-values", TRAIN_MODEL.replace("optimizer.zero_grad()", "pass"),
+        ["never zeroes the gradients", "returned its argument `model` after updating it in place"],
+        ["`model` unchanged"]),
+    "a new model returned": (
+        "module.full-code-trained-values",
+        TRAIN_MODEL.replace("    loss_fn =", "    torch.manual_seed(42)\n    model = ManualLinearRegression()"
+                            ".to(x_train_tensor.device)\n    loss_fn =", 1),
+        ["returned a new model, not the one passed in"], []),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_message_names_what_was_observed(tmp_path, case):
+    cid, code, said, not_said = CASES[case]
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    for p in TUTORIALS_DIR.glob("[a-z]*.py"):
+        shutil.copy(p, ws)
+    (ws / "regression.py").write_text(REF + "\n\n" + code)
+    w, _, _ = run_walk([cid], str(ws), devices="cpu")
+    r = w.results[cid]
+    text = "\n".join(render(r.explanation))
+    assert r.status == "failed"
+    for words in said:
+        assert words in text, text
+    for words in not_said:
+        assert words not in text, text
