@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from spec.learn.stubs import CODE_NOTE, _is_main_guard, reference_modules, stub_source
+from spec.learn.stubs import CODE_NOTE, _is_main_guard, new_workspace, reference_modules, stub_source
 
 CODE_NOTE_HERE = "(the tutorial shows its code here: read it there, or see check(\"name\", hint=True) twice)"
 NEEDS = "--notebook needs nbformat: pip install -e \".[notebook]\" (from your clone)"
@@ -142,11 +142,7 @@ def notebook(catalog, tutorial: str, solved: bool = False):
 def write_notebooks(target: Path, catalog, solved: bool = False) -> List[Path]:
     """One notebook per tutorial into `target` (which must be empty or absent)."""
     import nbformat
-    target = Path(target)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise FileExistsError(f"{target} is not an empty directory: --init never overwrites a "
-                              f"workspace (choose a new directory)")
-    target.mkdir(parents=True, exist_ok=True)
+    target = new_workspace(Path(target))
     written = []
     for tutorial in reference_modules():
         if tutorial not in {t.id for t in catalog.tutorials}:
@@ -180,11 +176,9 @@ def init_notebooks(args, catalog) -> int:
         print(f"torch-spec learn: {exc}", file=sys.stderr)
         return 2
     kind = "solved notebooks (the tutorial's code filled in)" if args.solved else "notebooks"
-    print(f"wrote {len(written)} {kind} into {args.init}:")
-    for p in written:
-        print(f"  {p}")
-    print(f"progress will be kept in {state_path(Path(args.init))}")
-    print(f"next: jupyter lab {args.init}   (or open a notebook in VS Code; run the first cell first)")
+    print(f"wrote {len(written)} {kind} into {args.init}: {', '.join(p.name for p in written)}\n"
+          f"progress will be kept in {state_path(Path(args.init))}\n"
+          f"next: jupyter lab {args.init}   (or open a notebook in VS Code; run the first cell first)")
     return 0
 
 
