@@ -5,6 +5,7 @@ functions and classes defined in the notebook, and shows the terminal's verdict 
     check = checker("regression")     # once, at the top (imports torch and the tests: a few seconds)
     ...
     check("data_gen")                 # ✓ lines, or the first ✗ explained; hint=True, show=True
+    check.facts()                     # the tutorial's claims about torch itself (no code of yours)
     check()                           # the tutorial's path with ✓ ✗ · marks
 
 How the learner's code is run: the namespace is handed to the learner loader (spec.learn.loader.
@@ -272,6 +273,56 @@ class Checker:
         expl = results[failing].explanation or {}
         status = "todo" if str(expl.get("todo", "")).startswith("not written yet") else "failed"
         return Verdict(self._cells(self._calls(lines, name), learner), status)
+
+    def facts(self) -> Verdict:
+        """check.facts(): the tutorial's claims about torch itself (no code of yours runs in them), all
+        of them, not stopping at a failure: "facts checked along the way" of the progress line."""
+        try:
+            return self._facts()
+        except KeyboardInterrupt:
+            return Verdict(["interrupted: nothing more was checked or counted"], "interrupted")
+        except Exception as exc:  # noqa: BLE001  a check cell never raises
+            return Verdict([f"{FAIL_MARK} torch-spec could not run this check: {type(exc).__name__}: {exc}"],
+                           "error")
+
+    def _facts(self) -> Verdict:
+        from spec.learn import facts
+        from spec.learn import show as shw
+        from spec.learn import worker
+        from spec.learn.lesson import _statuses, _update
+        from spec.learn.state import path_of, progress, save_state
+        from spec.learn.testmap import files_for
+        mine = facts.learner_claims(["tests/claims"])
+        path_ids = path_of(self.catalog, self.tutorial, None)
+        ids = [c for c in path_ids if c not in mine]
+        started = time.monotonic()
+        outcome = worker.run(ids, None, self.devices, paths=files_for(ids, ["tests/claims"]),
+                             timeout=self.timeout, stop=False)
+        elapsed = time.monotonic() - started
+        sp, state = self._state()
+        results = outcome.results
+        _update(self.catalog, state, results, None, outcome.running if outcome.interrupted_at else None)
+        facts.remember(state, self.devices, results, mine)
+        save_state(sp, state)
+        lines: List[str] = []
+        ok = [c for c in ids if c in results and results[c].status in ("passed", "changed")]
+        bad = [c for c in ids if c in results and results[c].status == "failed"]
+        shw.show_passed(self.catalog, ok, results, lines.append)
+        statuses = _statuses(path_ids, results, state)
+        shw.show_unchecked(self.catalog, statuses, ids, None, lines.append)
+        if outcome.interrupted_at:
+            lines.append(f"interrupted at {outcome.interrupted_at}: nothing after it was checked or counted")
+        lines.append(shw.progress_line(self.catalog, progress(self.catalog, state, None), statuses,
+                                       path_ids, None) + f"   ({elapsed:.1f} s)")
+        unchecked = [c for c in ids if c in results and results[c].status == "unchecked"]
+        lines.append(f"{PASS_MARK if not bad else FAIL_MARK} facts about torch in this tutorial: "
+                     f"{len(ok)} of {len(ids)} hold on this torch" + (f", {len(bad)} do not" if bad else "")
+                     + (f", {len(unchecked)} unchecked here" if unchecked else ""))
+        for cid in bad[:1]:  # this torch differs from what the catalog knows: the first one explained
+            lines.append("")
+            shw.show_failure(self.catalog, cid, results[cid], False, None, lines.append, hint_level=0)
+            lines.pop()  # the "Stuck?" line: there is no code of yours to fix
+        return Verdict(lines, "failed" if bad else "passed")
 
     def path(self) -> Verdict:
         """check(): the tutorial's path with ✓ ✗ · marks, from the progress file."""

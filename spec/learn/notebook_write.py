@@ -132,6 +132,11 @@ def notebook(catalog, tutorial: str, solved: bool = False):
         nb.cells.append(v4.new_code_cell(code))
         if not later:
             nb.cells.append(v4.new_code_cell(f'check("{name}")'))
+    nb.cells.append(v4.new_markdown_cell(
+        "## Facts about torch itself\n\nThe tutorial's other sentences are about torch, not about code "
+        "you write: this cell checks them all on this torch (the progress line's \"facts checked along "
+        "the way\"; not credited as your work)."))
+    nb.cells.append(v4.new_code_cell("check.facts()"))
     nb.cells.append(v4.new_markdown_cell("## Your path\n\nEvery claim of the tutorial, ✓ passed, "
                                          "✗ failing, · not checked yet."))
     nb.cells.append(v4.new_code_cell("check()"))

@@ -191,6 +191,9 @@ def test_the_solved_notebook_shows_a_check_mark_at_every_check_cell(tmp_path, ca
         said = "its claim holds" if n == 1 else f"all {n} of its claims hold"
         assert f"✓ {name}: {said} for your code" in text, text
         assert "✗" not in text
+    facts = next(c for c in nb.cells if c.source == "check.facts()")
+    assert re.search(r"✓ facts about torch in this tutorial: \d+ of \d+ hold on this torch", _text(facts))
+    assert "✗" not in _text(facts)
     passed = set(load_state(state_path(ws))["passed"])
     mine = {c for u, ids in claims.items() if u.startswith(TUTORIAL + ":") for c in ids}
     assert mine <= passed
