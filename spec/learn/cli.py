@@ -121,6 +121,12 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"torch-spec learn: {args.workspace} is not a directory; create a workspace with "
               f"`python -m spec learn --init {args.workspace}`", file=sys.stderr)
         return 2
+    try:
+        from spec.learn.state import path_of
+        path_of(catalog, args.tutorial, args.start)
+    except SystemExit as exc:  # --from an unknown claim: a usage error
+        print(exc, file=sys.stderr)
+        return 2
     from spec.learn.notebook_write import is_notebook_workspace, notebook_workspace
     if args.workspace and is_notebook_workspace(Path(args.workspace)):
         return notebook_workspace(args, catalog)

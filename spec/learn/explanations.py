@@ -103,6 +103,32 @@ def _compared(tb):
     return found
 
 
+def _wrong_count(call) -> Optional[str]:
+    """'10 points where n=10000 was asked' when a count argument and the result's length disagree."""
+    if call.bound is None:
+        return None
+    parts = list(call.result) if isinstance(call.result, (tuple, list)) else [call.result]
+    for arg in ("n", "N", "n_points", "num_points", "length"):
+        want = call.bound.get(arg)
+        if isinstance(want, int) and not isinstance(want, bool):
+            lengths = {len(p) for p in parts if isinstance(p, torch.Tensor) and p.dim() > 0}
+            if lengths and want not in lengths:
+                return f"{min(lengths)} points where {arg}={want} was asked"
+    return None
+
+
+def _left_untrained(name, call, recorder) -> Optional[str]:
+    """A module argument the call did not change, where the tutorial's version trains (calls
+    backward()): the learner trained another model."""
+    if "backward" not in recorder.ref_order.get(name, []) or call.bound is None:
+        return None
+    for arg, value in call.bound.items():
+        if isinstance(value, torch.nn.Module) and unchanged(value, call.before.get(arg)) \
+                and call.bound.get("n_epochs", 1):
+            return arg
+    return None
+
+
 def _new_model(named, result) -> Optional[str]:
     """The name of a module argument when `result` is a different module (or holds one)."""
     parts = [result] + (list(result) if isinstance(result, (tuple, list)) else [])
@@ -175,9 +201,16 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "") -> List[str]:
                 how = "(updated or not: too big to compare)"
             lines.append(f"{called} returned its argument {label} {how}{inside}: "
                          f"{describe(same[1])}; it returned {describe(call.result)}")
+        elif _wrong_count(call):
+            lines.append(f"{called} returned {_wrong_count(call)}: use the argument, not a constant "
+                         f"of the module (the tutorial's N)")
         elif new_model is not None:
             lines.append(f"{called} returned a new model, not the one passed in (`{new_model}`): train "
                          f"the model it is given, in place, and return that one")
+        elif _left_untrained(name, call, recorder):
+            arg = _left_untrained(name, call, recorder)
+            lines.append(f"{called} left its argument `{arg}` unchanged: the tutorial's version trains "
+                         f"the model it is given (a new model made inside trains that one instead)")
         elif call.result is None and recorder.returns_value.get(name) and not name.endswith("__init__"):
             lines.append(f"{called} returned None: the tutorial's version returns a value "
                          f"(a missing `return`?)")

@@ -143,6 +143,7 @@ def learner_module(config, tutorial_id: str) -> types.ModuleType:
                 ref_source = ref.read_text(encoding="utf-8")
                 recorder.returns_value.update(_returns_value(ref_source))
                 recorder.ref_zeroes.update(_zeroing(ref_source))
+                recorder.ref_order.update(training_calls(ref_source))
             learner_source = path.read_text(encoding="utf-8") if path else module.__source__
             recorder.zeroes.update(_zeroing(learner_source))
             recorder.order.update(training_calls(learner_source))

@@ -72,6 +72,7 @@ class Recorder:
     ref_zeroes: Dict[str, bool] = field(default_factory=dict)      # the tutorial's zeroes .grad?
     zeroes: Dict[str, bool] = field(default_factory=dict)          # the learner's zeroes .grad?
     order: Dict[str, List[str]] = field(default_factory=dict)      # the learner's backward/step/zero_grad
+    ref_order: Dict[str, List[str]] = field(default_factory=dict)  # the same in the tutorial's version
     sources: Dict[str, str] = field(default_factory=dict)          # the learner's source of each name
     called: set = field(default_factory=set)                       # "tutorial:name" called this test
 

@@ -139,7 +139,7 @@ def _result_json(r: ClaimResult) -> dict:
 
 
 def _child(fd: int, walk_kwargs: dict, limits: Dict[str, float]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    """The child: runs the walk, streams its events, exits (Ctrl-C is ignored: the parent's)."""
     out = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
 
     def send(msg):
@@ -179,20 +179,26 @@ def run(path_ids: Sequence[str], learner: Optional[str], devices: str = "auto",
     sys.stdout.flush()
     sys.stderr.flush()
     rfd, wfd = os.pipe()
+    # Ctrl-C stays blocked across the fork: the child must never see it, the parent sees it inside
+    # _parent (where it stops the child), not between the fork and there
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     pid = os.fork()
     if pid == 0:  # pragma: no cover  (the child; coverage does not follow os._exit)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(rfd)
         _child(wfd, kwargs, limits)
     os.close(wfd)
-    return _parent(pid, rfd, limits, poll)
+    return _parent(pid, rfd, limits, poll, mask)
 
 
-def _parent(pid: int, rfd: int, limits: Dict[str, float], poll) -> Outcome:
+def _parent(pid: int, rfd: int, limits: Dict[str, float], poll, mask) -> Outcome:
     outcome = Outcome()
     buf = b""
     started, running, limit = time.monotonic(), None, None
     ended = False
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C pending since the fork lands here
         while not ended:
             ready, _, _ = select.select([rfd], [], [], 0.1)
             if ready:

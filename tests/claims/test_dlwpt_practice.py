@@ -7,27 +7,9 @@ import torch
 import torch.nn as nn
 import torch.optim as optim
 
+from tests.helpers.spies import Spy, Stop
+
 claim = pytest.mark.claim
-
-
-class _Stop(Exception):
-    """Raised by the spy to end a training loop once it has seen the first batch."""
-
-
-class Spy(nn.Module):
-    """A linear model that records (grad enabled, input device) at every forward."""
-
-    def __init__(self, stop_after=None):
-        super().__init__()
-        self.linear = nn.Linear(1, 1)
-        self.seen = []
-        self.stop_after = stop_after
-
-    def forward(self, x):
-        self.seen.append((torch.is_grad_enabled(), x.device.type))
-        if self.stop_after is not None and len(self.seen) >= self.stop_after:
-            raise _Stop()
-        return self.linear(x)
 
 
 def _split():
@@ -49,7 +31,7 @@ def test_training_loop_nn_computes_the_validation_loss_without_a_graph(tutorial)
     spy = Spy()
     tutorial.training_loop_nn(2, optim.SGD(spy.parameters(), lr=1e-2), spy, nn.MSELoss(),
                               t_u_train, t_u_val, t_c_train, t_c_val)
-    by_input = [grad for grad, _ in spy.seen]
+    by_input = [grad for grad, _, _ in spy.seen]
     assert len(by_input) == 4, f"2 epochs: one training and one validation forward each, got {len(by_input)}"
     assert by_input[0] and by_input[2], "the training forwards must build a graph"
     assert not by_input[1] and not by_input[3], \
@@ -60,8 +42,8 @@ def test_training_loop_nn_computes_the_validation_loss_without_a_graph(tutorial)
 def test_training_loop_on_device_moves_the_data_to_the_device_it_is_given(tutorial):
     t_u_train, t_u_val, t_c_train, t_c_val = _split()
     spy = Spy(stop_after=1).to("meta")
-    with pytest.raises(_Stop):
+    with pytest.raises(Stop):
         tutorial.training_loop_on_device(1, optim.SGD(spy.parameters(), lr=1e-2), spy, nn.MSELoss(),
                                          t_u_train, t_u_val, t_c_train, t_c_val, "meta")
-    assert spy.seen[0][1] == "meta", \
-        f"training_loop_on_device(..., device='meta') fed the model data on {spy.seen[0][1]}: .to(device)?"
+    assert spy.seen[0][2] == "meta", \
+        f"training_loop_on_device(..., device='meta') fed the model data on {spy.seen[0][2]}: .to(device)?"

@@ -15,27 +15,9 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from tests.helpers.spies import Spy, Stop
+
 claim = pytest.mark.claim
-
-
-class _Stop(Exception):
-    """Raised by a spy to end a training loop after it has seen what it needed."""
-
-
-class Spy(nn.Module):
-    """A linear model that records (grad enabled, self.training, input device) at every forward."""
-
-    def __init__(self, stop_after=None):
-        super().__init__()
-        self.linear = nn.Linear(1, 1)
-        self.seen = []
-        self.stop_after = stop_after
-
-    def forward(self, x):
-        self.seen.append((torch.is_grad_enabled(), self.training, x.device.type))
-        if self.stop_after is not None and len(self.seen) >= self.stop_after:
-            raise _Stop()
-        return self.linear(x)
 
 
 def _loaders():
@@ -73,7 +55,7 @@ def test_sequential_model_is_sent_to_the_device_it_is_given(tutorial):
 def test_train_minibatches_sends_every_batch_to_the_device_it_is_given(tutorial):
     train_loader, val_loader = _loaders()
     spy = Spy(stop_after=1)  # the first forward shows where the batch was sent; stop there
-    with pytest.raises(_Stop):
+    with pytest.raises(Stop):
         tutorial.train_minibatches(spy, train_loader, val_loader, "meta", n_epochs=1)
     assert spy.seen[0][2] == "meta", \
         f"train_minibatches(..., device='meta') fed the model a batch on {spy.seen[0][2]}: x_batch.to(device)?"

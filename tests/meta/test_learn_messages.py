@@ -11,6 +11,8 @@ from spec.learn.walk import run_walk
 REF = (TUTORIALS_DIR / "regression.py").read_text()
 TRAIN_MODEL = REF[REF.index("def train_model"):REF.index("class LayerLinearRegression")]
 TRAIN_STEP = REF[REF.index("def make_train_step"):REF.index("def train_with_train_step")]
+INTRO = (TUTORIALS_DIR / "intro.py").read_text()
+MAKE_DATA = INTRO[INTRO.index("def make_linear_data"):INTRO.index("def make_model")]
 
 CASES = {
     "zero_grad before step": (
@@ -30,6 +32,15 @@ CASES = {
         TRAIN_MODEL.replace("    loss_fn =", "    torch.manual_seed(42)\n    model = ManualLinearRegression()"
                             ".to(x_train_tensor.device)\n    loss_fn =", 1),
         ["returned a new model, not the one passed in"], []),
+    "intro: the module's N instead of n": (
+        "training.noise-shifts-intercept",
+        MAKE_DATA.replace("torch.rand(n, input_size)", "torch.rand(N, input_size)"),
+        ["make_linear_data(…) returned 10 points where n=10000 was asked"], []),
+    "intro: the model reset inside train_sgd": (
+        "optim.sgd-same-as-manual",
+        INTRO[INTRO.index("def train_sgd"):].replace(
+            '    """\n', '    """\n    my_model = torch.nn.Linear(input_size, output_size)  # reset model\n', 1),
+        ["left its argument `my_model` unchanged"], []),
 }
 
 
@@ -40,7 +51,8 @@ def test_the_message_names_what_was_observed(tmp_path, case):
     ws.mkdir()
     for p in TUTORIALS_DIR.glob("[a-z]*.py"):
         shutil.copy(p, ws)
-    (ws / "regression.py").write_text(REF + "\n\n" + code)
+    name, ref = ("intro", INTRO) if case.startswith("intro") else ("regression", REF)
+    (ws / f"{name}.py").write_text(ref + "\n\n" + code)
     w, _, _ = run_walk([cid], str(ws), devices="cpu")
     r = w.results[cid]
     text = "\n".join(render(r.explanation))
