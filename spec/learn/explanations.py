@@ -120,11 +120,11 @@ def _wrong_count(call) -> Optional[str]:
 def _left_untrained(name, call, recorder) -> Optional[str]:
     """A module argument the call did not change, where the tutorial's version trains (calls
     backward()): the learner trained another model."""
-    if "backward" not in recorder.ref_order.get(name, []) or call.bound is None:
+    if "backward" not in recorder.ref_order.get(name, []) or call.bound is None or not any(
+            call.bound.get(k) for k in ("n_epochs", "num_epochs")):  # a training loop that ran
         return None
     for arg, value in call.bound.items():
-        if isinstance(value, torch.nn.Module) and unchanged(value, call.before.get(arg)) \
-                and call.bound.get("n_epochs", 1):
+        if isinstance(value, torch.nn.Module) and unchanged(value, call.before.get(arg)):
             return arg
     return None
 
@@ -207,15 +207,15 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "") -> List[str]:
         elif new_model is not None:
             lines.append(f"{called} returned a new model, not the one passed in (`{new_model}`): train "
                          f"the model it is given, in place, and return that one")
-        elif _left_untrained(name, call, recorder):
-            arg = _left_untrained(name, call, recorder)
-            lines.append(f"{called} left its argument `{arg}` unchanged: the tutorial's version trains "
-                         f"the model it is given (a new model made inside trains that one instead)")
         elif call.result is None and recorder.returns_value.get(name) and not name.endswith("__init__"):
             lines.append(f"{called} returned None: the tutorial's version returns a value "
                          f"(a missing `return`?)")
         elif not name.endswith("__init__") and call.result is not None:
             lines.append(f"{called} returned {describe(call.result)}")
+        untrained = _left_untrained(name, call, recorder)
+        if untrained:
+            lines.append(f"{called} left its argument `{untrained}` unchanged: the tutorial's version "
+                         f"trains the model it is given (a new model made inside trains that one instead)")
     return lines
 
 

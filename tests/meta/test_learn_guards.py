@@ -288,3 +288,10 @@ def test_hint_asked_twice_shows_the_tutorials_code(world):
     assert "The tutorial's code for this (spec/tutorials):" in second and "def data_gen():" in second
     code, shown = cli(world, ["--show"])
     assert "def data_gen():" in shown
+
+
+def test_a_changed_claim_shows_what_is_true_now_beside_its_check_mark(tmp_path):
+    world_ = _changed_world(tmp_path)
+    code, text = cli(world_, [], ws=wrong_workspace(world_, ""))
+    assert "✓ params.old-behaviour (changed on this torch): Today a starts at 0.3367" in text
+    assert "On old torch, a starts at 42." not in text.split("All ")[0]
