@@ -146,7 +146,7 @@ def test_as_generated_every_check_cell_reads_not_written_yet_then_a_learners_cel
             client.execute_cell(cell, len(nb.cells) - 1)
             return _text(cell)
 
-        run('check = checker("intro", timeout=3)')
+        run('quick = checker("intro", timeout=3)')
         crash = "def make_linear_data(N=10):\n    return 1 / 0\n"
         run(crash)
         text = run('check("make_linear_data")')
@@ -156,14 +156,14 @@ def test_as_generated_every_check_cell_reads_not_written_yet_then_a_learners_cel
         hinted = run('check("make_linear_data", hint=True)')
         assert "Hint: " in hinted, hinted
         run("def make_linear_data(N=10):\n    while True:\n        pass\n")
-        text = run('check("make_linear_data")')
+        text = run('quick("make_linear_data")')
         assert re.search(r"ran longer than 3 s in make_linear_data \(Cell In\[\d+\], line \d+\)", text), text
         # Jupyter's interrupt (SIGINT to the kernel) while a check runs: said, nothing counted
         run('slow = checker("intro", timeout=60)')
         client.timeout, client.interrupt_on_timeout = 3, True
         text = run('slow("make_linear_data")')
         client.timeout, client.interrupt_on_timeout = 600, False
-        assert text.startswith("interrupted at training.linear-data: nothing after it was checked"), text
+        assert text.startswith("interrupted") and "nothing" in text and PASS not in text, text
         reference = (TUTORIALS_DIR / "intro.py").read_text()
         start = reference.index("def make_linear_data(")
         run(reference[start:reference.index("\n\n\n", start)])
