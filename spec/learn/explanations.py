@@ -248,6 +248,9 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
     if isinstance(exc, NotImplementedError) and yours and (
             TODO_RE.search(yours[-1][3]) or str(exc).startswith("TODO")):
         f, n, fn, _ = yours[-1]
+        named = str(exc)[len("TODO: write "):] if str(exc).startswith("TODO: write ") else ""
+        if named.endswith("." + fn):  # a method: 'ManualLinearRegression.__init__', not '__init__'
+            fn = named
         out["todo"] = f"not written yet: TODO in {f}:{n} ({fn})"
     missing = getattr(exc, "obj", None)
     if isinstance(exc, AttributeError) and isinstance(missing, types.ModuleType) and \

@@ -187,7 +187,7 @@ def report(args, catalog, path_ids, outcome, kind, planned, regress, state, sp, 
         return INTERRUPTED
     if failing is not None:
         if kind != "recheck":
-            show.show_unchecked(catalog, statuses, path_ids, failing, write)
+            show.show_unchecked(catalog, results, path_ids, failing, write)  # this run's only
         if kind == "recheck":
             also = f"{len(regress)} claim{'s' if len(regress) > 1 else ''} your save could have " \
                 f"broken, then " if regress else ""
