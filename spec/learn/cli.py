@@ -1,6 +1,7 @@
 """python -m spec learn: teaching by failing tests.
 
   python -m spec learn --init DIR        write a workspace: the tutorials' code as TODO stubs
+  python -m spec learn --init DIR --notebook [--solved]   the same as Jupyter notebooks (check cells)
   python -m spec learn DIR               walk the claims in catalog order against your code in DIR;
                                          stop at the first claim that fails and explain it
   python -m spec learn DIR --watch       the same, again every time a file in DIR is saved
@@ -35,6 +36,10 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("workspace", nargs="?", metavar="DIR",
                    help="your workspace (from --init); without it, the reference code is walked")
     p.add_argument("--init", metavar="DIR", help="write a new workspace of TODO stubs into DIR")
+    p.add_argument("--notebook", action="store_true",
+                   help="with --init: write one Jupyter notebook per tutorial instead (needs the [notebook] extra)")
+    p.add_argument("--solved", action="store_true",
+                   help="with --init DIR --notebook: the tutorial's code filled in (for teachers)")
     p.add_argument("--hint", action="store_true",
                    help="show the hint of the failing claim (asked again: the tutorial's code too)")
     p.add_argument("--show", action="store_true", help="show the hint and the tutorial's code")
@@ -48,6 +53,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--stub", metavar="TUTORIAL[.NAME]",
                    help="print the stub of one tutorial module (or one function/class of it)")
     args = p.parse_args(list(argv))
+    if (args.notebook or args.solved) and not args.init or args.solved and not args.notebook:
+        p.error("--notebook and --solved go with --init DIR: --init DIR --notebook [--solved]")
     if args.timeout is not None and args.timeout <= 0:
         p.error(f"--timeout {args.timeout:g}: give a positive number of seconds")
     args.paths, args.extra = ["tests/claims"], []  # the test paths walked, more pytest options (meta tests)
@@ -78,6 +85,9 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"torch-spec learn: --tutorial {args.tutorial}: no such tutorial "
               f"(choose from {', '.join(t.id for t in catalog.tutorials)})", file=sys.stderr)
         return 2
+    if args.init and args.notebook:
+        from spec.learn.notebook_write import init_notebooks
+        return init_notebooks(args, catalog)
     if args.init:
         titles = {t.id: (t.title, t.seeds) for t in catalog.tutorials}
         try:
@@ -117,6 +127,9 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as exc:  # --from an unknown claim: a usage error
         print(exc, file=sys.stderr)
         return 2
+    from spec.learn.notebook_write import is_notebook_workspace, notebook_workspace
+    if args.workspace and is_notebook_workspace(Path(args.workspace)):
+        return notebook_workspace(args, catalog)
     if args.watch:
         if not args.workspace:
             print("torch-spec learn: --watch needs your workspace DIR", file=sys.stderr)

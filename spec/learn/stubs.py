@@ -200,14 +200,19 @@ HEADER = '''\
 '''
 
 
-def write_workspace(target: Path, titles: Dict[str, Tuple[str, Tuple[str, ...]]],
-                    directory: Path = TUTORIALS_DIR) -> List[Path]:
-    """Write one stub module per reference module into `target` (which must be empty or absent)."""
-    target = Path(target)
+def new_workspace(target: Path) -> Path:
+    """`target` as a new empty directory: --init never writes into a directory that holds anything."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FileExistsError(f"{target} is not an empty directory: --init never overwrites a "
                               f"workspace (choose a new directory, or keep working in this one)")
     target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def write_workspace(target: Path, titles: Dict[str, Tuple[str, Tuple[str, ...]]],
+                    directory: Path = TUTORIALS_DIR) -> List[Path]:
+    """Write one stub module per reference module into `target` (which must be empty or absent)."""
+    target = new_workspace(Path(target))
     written = []
     for tutorial, path in reference_modules(directory).items():
         text, _ = stub_source(path.read_text(encoding="utf-8"), tutorial)
