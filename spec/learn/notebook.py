@@ -109,12 +109,16 @@ def cell_dir(namespace: dict, names: List[str]) -> str:
     """Where the notebook's cells live as files (ipykernel: a temp directory; the learner DIR of the
     walk, so that every frame of a cell is "your code"); code without a real file (`<string>`) gets a
     directory that holds nothing, so that no other code is taken for the learner's."""
+    import tempfile
+    found = os.path.join(tempfile.gettempdir(), "torch-spec-cells-without-files")
     for n in names:
         fname = _code_file(namespace.get(n))
         if fname and os.path.isabs(fname):
-            return os.path.dirname(fname)
-    import tempfile
-    return os.path.join(tempfile.gettempdir(), "torch-spec-cells-without-files")
+            found = os.path.dirname(fname)
+            break
+    # ipykernel names cell files in a directory it never creates; `--learner DIR` must exist
+    os.makedirs(found, exist_ok=True)
+    return found
 
 
 def _notebook_dir() -> Optional[Path]:

@@ -124,6 +124,7 @@ says = "On old torch, a starts at 42."
 hint = "Seed it."
 holds = "<1.0"
 otherwise = "Today a starts at 0.3367 (the test asserts the old value, and fails expectedly)."
+fails = { raises = "AssertionError", match = "the old value" }
 '''
 
 CHANGED_TESTS = '''

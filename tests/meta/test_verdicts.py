@@ -113,8 +113,8 @@ def test_in_learner_mode_the_learners_own_error_is_a_failure(mini, learner_code,
 
 @pytest.mark.parametrize("learner_code, status", LEARNER_CODE, ids=["recorded", "learners-own-error"])
 def test_the_learn_walk_counts_the_learners_own_error_as_a_failure(mini, learner_code, status):
-    from spec import learn
+    from spec.learn.walk import run_walk
     workspace = _learner_world(mini, learner_code)
-    walk, _, _ = learn.run_walk(["t.old"], str(workspace), paths=[str(mini.pytester.path / "test_toy.py")],
-                                extra=["--catalog", str(mini.catalog), "-p", "spec.plugin", "--import-mode=importlib"])
+    walk, _, _ = run_walk(["t.old"], str(workspace), paths=[str(mini.pytester.path / "test_toy.py")],
+                          extra=["--catalog", str(mini.catalog), "-p", "spec.plugin", "--import-mode=importlib"])
     assert walk.results["t.old"].status == {"changed": "changed", "broken": "failed"}[status]
