@@ -1,8 +1,11 @@
 """Fixtures for the machinery's own tests: a throw-away project with its own catalog."""
 import json
+import os
+import sys
 import textwrap
 
 import pytest
+from _pytest import pytester as _pytester
 
 HEADER = '''
 [tutorial]
@@ -10,6 +13,44 @@ id = "toy"
 title = "A toy tutorial"
 seeds = ["toy.txt"]
 '''
+
+
+# --- inner runs keep the libraries they import ------------------------------------------------------
+# pytester restores sys.modules after each in-process run (and after each test), dropping every module
+# first imported inside. For the throw-away project's own modules that is the point (the next run may
+# reuse their names); for libraries it is wrong: torch imports parts of itself lazily (torch._dynamo at
+# the first optimizer.step(), torch._inductor at use_deterministic_algorithms) and such a module, once
+# dropped, is executed again on the next import: torch then fails with "Only a single TORCH_LIBRARY
+# can be used to register the namespace _inductor_test", in whichever test comes next (random order).
+# So a snapshot restores only what lies under pytest's temporary directory.
+_THROWAWAY = []  # pytest's basetemp of this session (each xdist worker has its own)
+
+
+def _location(module) -> str:
+    path = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", None) or []), "")
+    return os.path.realpath(path) if path else ""
+
+
+def _kept(name: str) -> bool:
+    """Whether a module first imported inside an inner run stays imported after it."""
+    module = sys.modules.get(name)
+    if module is None:
+        return False
+    where = _location(module)
+    return not any(where == root or where.startswith(root + os.sep) for root in _THROWAWAY)
+
+
+class _KeepLibraries(_pytester.SysModulesSnapshot):
+    def __init__(self, preserve=None):
+        super().__init__(preserve=lambda name: _kept(name) or bool(preserve and preserve(name)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _inner_runs_keep_libraries(tmp_path_factory):
+    _THROWAWAY[:] = [os.path.realpath(tmp_path_factory.getbasetemp())]
+    original, _pytester.SysModulesSnapshot = _pytester.SysModulesSnapshot, _KeepLibraries
+    yield
+    _pytester.SysModulesSnapshot = original
 
 
 def claim_toml(cid, quote="tensors are fun", **extra):
