@@ -33,8 +33,9 @@ def pytest_addoption(parser):
                     help=f"directory of the tutorial seed texts, for the quote lint (or ${SEEDS_ENV})")
     group.addoption("--claims-report", default=None, metavar="FILE",
                     help="write the per-claim JSON report to FILE")
-    group.addoption("--claims-table", action="store_true",
-                    help="print one line per claim with its status per device")
+    group.addoption("--claims-table", nargs="?", const="changes", choices=("changes", "all"),
+                    metavar="changes|all", help="print the claims by tutorial and section: 'changes' (the "
+                    "bare option) those that are not a plain 'holds'; 'all' every claim on every device")
     group.addoption("--learner", default=None, metavar="DIR",
                     help="learner mode: the `tutorial` fixture loads DIR/<tutorial id>.py (a workspace "
                          "from `python -m spec learn --init DIR`) instead of spec.tutorials.<id>")
