@@ -5,6 +5,8 @@ import importlib
 import sys
 import uuid
 
+from .conftest import claim_toml
+
 INNER = '''
 import importlib, os
 
@@ -44,3 +46,25 @@ def test_the_throwaway_projects_own_modules_are_still_dropped(pytester):
     # and a second project reusing the module name imports its own file
     pytester.makepyfile(test_inner="def test_two():\n    pass\n\ndef test_three():\n    pass\n")
     pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_no_default_device_context_is_left_after_a_test(mini):
+    """The isolation fixture restores the default device without installing a DeviceContext (which
+    would send every later torch call through Python), and restores a changed one."""
+    import torch
+    if not hasattr(torch, "get_default_device"):  # torch < 2.3: no default device to restore
+        return
+    mini.write_catalog(claim_toml("t.one"))
+    mini.write_tests('''
+        import pytest, torch
+        from torch.overrides import _get_current_function_mode_stack as modes
+        @pytest.mark.claim("t.one")
+        def test_a_sets_meta():
+            torch.set_default_device("meta")
+        @pytest.mark.claim("t.one")
+        def test_b_sees_cpu_and_no_mode():
+            assert torch.get_default_device() == torch.device("cpu")
+            assert torch.ones(1).device.type == "cpu"
+            assert not [m for m in modes() if type(m).__name__ == "DeviceContext"]
+    ''')
+    assert mini.run("-p", "no:randomly").ret == 0
