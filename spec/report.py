@@ -269,6 +269,6 @@ def write_table(data: dict, write=print, mode: str = "changes", width: Optional[
         write("")
     for device, (why, n) in absent.items():
         listed = "" if mode == "all" else ", not listed above"
-        out(f"{device}: {why} — {n} checks unchecked{listed}")
+        out(f"{device}: {why} — {n} check{'' if n == 1 else 's'} unchecked{listed}")
     if only_absent:
         out(f"  claims checked only there: {', '.join(only_absent)}")

@@ -125,8 +125,9 @@ def test_plain_pytest_keeps_its_output_and_adds_one_summary_line(mini, no_cuda):
     result.stdout.fnmatch_lines(["*1 failed, 86 passed, 6 skipped, 1 xfailed*"])   # pytest's own line
 
 
-def test_a_serial_run_executes_a_benchmark_once_and_prints_no_timing_table(mini):
+def test_a_serial_run_executes_a_benchmark_once_and_prints_no_timing_table(mini, monkeypatch):
     pytest.importorskip("pytest_benchmark")
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # the inner run is serial, even in a worker
     mini.write_catalog(claim_toml("t.speed"))
     mini.write_tests('''
         import pytest
