@@ -1,21 +1,30 @@
-"""python -m spec [PYTEST OPTIONS]      run every claim on every available device, print the table
+"""python -m spec [PYTEST OPTIONS]      check every claim on every available device; print what is
+                                      not a plain "holds" (-v: every claim)
+python -m spec show CLAIM             one claim whole, and its status here (runs its tests)
 python -m spec learn  ...             walk the claims in tutorial order, first failure only
 python -m spec bench  ...             run the speed/memory benchmarks serially and print the ratios
 python -m spec matrix ...             run the suite on several torch versions and merge the reports
-python -m spec lint [--seeds DIR]     catalog lint: every claim tested, every test a known claim, quotes
+python -m spec lint [--seeds DIR] [--catalog DIR]   catalog lint: every claim tested, every test a known
+                                      claim, every quote in its seed
+python -m spec replay [TUTORIAL...]   run the seeds' code cells as printed, one verdict per cell
 
-Any pytest option passes through: -k, -m, -x, -n auto, --devices cpu,cuda,
---claims-report out.json, --seeds DIR ...  (see `pytest --help`, group "torch-spec").
+Any pytest option passes through: -k, -m, -x, -n auto, --devices cpu,cuda, --tb=short,
+--claims-report out.json, --claims-table=all, --seeds DIR ...  (`pytest --help`, group "torch-spec").
 """
 from __future__ import annotations
 
+import difflib
 import importlib
+import re
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
-SUBCOMMANDS = {"learn": "spec.learn", "bench": "spec.bench", "matrix": "spec.matrix", "lint": "spec.lint", "replay": "spec.replay.cli"}
+SUBCOMMANDS = {"show": "spec.show", "learn": "spec.learn", "bench": "spec.bench", "matrix": "spec.matrix",
+               "lint": "spec.lint", "replay": "spec.replay.cli"}
+PROG = "python -m spec"
+USAGE_ERROR = 4  # pytest's exit code for a usage error
 
 
 def project_root() -> Path:
@@ -33,6 +42,33 @@ def pytest_args(paths: List[str], extra: List[str]) -> List[str]:
             *[str(root / p) for p in paths], *quiet, *extra]
 
 
+class _Prog:
+    """pytest's usage errors name the command the user typed."""
+
+    def pytest_addoption(self, parser):
+        parser.prog = PROG
+
+
+def _has(extra: List[str], *options: str) -> bool:
+    return any(a == o or a.startswith(o + "=") or (len(o) == 2 and a.startswith(o)) for a in extra for o in options)
+
+
+def output_options(extra: List[str]) -> Tuple[List[str], bool]:
+    """(pytest arguments, whether spec.console prints the progress): -v means every claim (-vv adds
+    pytest's verbose lines); by default only what is not a plain "holds", and no pytest progress,
+    tracebacks or short summary (BROKEN claims show their failure; `show CLAIM` shows it whole)."""
+    verbose = sum(len(a) - 1 for a in extra if re.fullmatch(r"-v+", a)) + extra.count("--verbose")
+    args = [a for a in extra if not re.fullmatch(r"-v+", a) and a != "--verbose"]
+    if not _has(args, "--claims-table"):
+        args.append("--claims-table=all" if verbose else "--claims-table=changes")
+    if verbose > 1:
+        return ["-" + "v" * (verbose - 1), *args], False
+    defaults = ["-qq", "-o", "console_output_style=classic"]
+    defaults += [] if _has(args, "--tb") else ["--tb=no"]
+    defaults += [] if _has(args, "-r") else ["-rN"]
+    return [*defaults, *args], True
+
+
 def run_claims(extra: List[str]) -> int:
     """Every claim: tests/claims, and tests/benchmarks run once untimed (memory claims are decided,
     speed claims read 'unchecked: timing disabled'; `python -m spec bench` times them)."""
@@ -40,7 +76,22 @@ def run_claims(extra: List[str]) -> int:
 
     import pytest
     untimed = ["--benchmark-disable"] if importlib.util.find_spec("pytest_benchmark") else []
-    return int(pytest.main(pytest_args(["tests/claims", "tests/benchmarks"], ["--claims-table", *untimed, *extra])))
+    args, console = output_options(extra)
+    plugins: list = [_Prog()]
+    if console:
+        from spec.console import Console
+        plugins.append(Console())
+    return int(pytest.main(pytest_args(["tests/claims", "tests/benchmarks"], [*untimed, *args]), plugins=plugins))
+
+
+def unknown_command(word: str) -> Optional[str]:
+    """The one-line error for a first argument that is neither a command, an option nor a path."""
+    if word.startswith("-") or word in SUBCOMMANDS or Path(word.split("::")[0]).exists():
+        return None
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.5)
+    guess = f" (did you mean {close[0]}?)" if close else ""
+    return (f"{PROG}: unknown command '{word}'{guess}; commands: {', '.join(SUBCOMMANDS)}; "
+            f"anything else is a pytest option or test path (`{PROG} --help`)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -51,6 +102,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         module = importlib.import_module(SUBCOMMANDS[argv[0]])
         return int(module.main(argv[1:]) or 0)
+    problem = unknown_command(argv[0]) if argv else None
+    if problem:
+        print(problem, file=sys.stderr)
+        return USAGE_ERROR
     return run_claims(argv)
 
 

@@ -37,8 +37,9 @@ def pytest_addoption(parser):
                     help=f"directory of the tutorial seed texts, for the quote lint (or ${SEEDS_ENV})")
     group.addoption("--claims-report", default=None, metavar="FILE",
                     help="write the per-claim JSON report to FILE")
-    group.addoption("--claims-table", action="store_true",
-                    help="print one line per claim with its status per device")
+    group.addoption("--claims-table", nargs="?", const="changes", choices=("changes", "all"),
+                    metavar="changes|all", help="print the claims by tutorial and section: 'changes' (the "
+                    "bare option) those that are not a plain 'holds'; 'all' every claim on every device")
     group.addoption("--learner", default=None, metavar="DIR",
                     help="learner mode: the `tutorial` fixture loads DIR/<tutorial id>.py (a workspace "
                          "from `python -m spec learn --init DIR`) instead of spec.tutorials.<id>")
@@ -311,8 +312,11 @@ def _restore(state):
     torch.__future__.set_overwrite_module_params_on_conversion(state["overwrite_params"])
     if "swap_params" in state:
         torch.__future__.set_swap_module_params_on_conversion(state["swap_params"])
-    if "default_device" in state:
-        torch.set_default_device(state["default_device"])
+    if "default_device" in state and torch.get_default_device() != state["default_device"]:
+        # only when changed, and cpu as None: set_default_device(cpu) installs a DeviceContext mode
+        # that sends every later torch call through Python (__torch_function__), tests 2-3x slower
+        default = state["default_device"]
+        torch.set_default_device(None if default == torch.device("cpu") else default)
     if "cuda_rng" in state:
         torch.cuda.set_rng_state_all(state["cuda_rng"])
 

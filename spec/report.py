@@ -12,7 +12,9 @@ import platform
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import pytest
 
 SCHEMA = "torch-spec/claims-report"
 SCHEMA_VERSION = 1
@@ -76,6 +78,30 @@ class ClaimsReport:
         self.outcomes: Dict[Tuple[str, str], List[Tuple[str, str]]] = defaultdict(list)
         self.nodeids: Dict[str, List[str]] = defaultdict(list)
 
+    def pytest_configure(self, config):
+        # pytest-benchmark times every benchmark of a serial run and prints a table of those timings;
+        # here a benchmark is timed only when asked for (--benchmark-enable: `python -m spec bench`),
+        # any other run executes it once (tests/benchmarks/conftest.py). Runs before its trylast hook.
+        option = config.option
+        if hasattr(option, "benchmark_disable") and not (option.benchmark_enable or option.benchmark_only):
+            option.benchmark_disable = True
+
+    def pytest_collection_finish(self, session):
+        # each tutorial's number of tests, where the items are (this process or each xdist worker):
+        # the reports carry it to whoever prints progress (spec/console.py)
+        from spec.plugin import claim_of
+        self._tutorial_of = {it.nodeid: c.tutorial for it in session.items for c in [claim_of(it)] if c}
+        self._tests_of: Dict[str, int] = defaultdict(int)
+        for tutorial in self._tutorial_of.values():
+            self._tests_of[tutorial] += 1
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        tutorial = getattr(self, "_tutorial_of", {}).get(item.nodeid)
+        if tutorial and call.when == "teardown":
+            outcome.get_result().claims_progress = [tutorial, self._tests_of[tutorial]]
+
     # --- collecting -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report):
         if hasattr(self.config, "workerinput"):  # xdist worker: the controller builds the report
@@ -131,12 +157,16 @@ class ClaimsReport:
             return
         data = self.build(exitstatus)
         tr = terminalreporter
-        if self.config.getoption("claims_table"):
-            write_table(data, tr.write_line)
-        tr.write_line(summary_line(data["summary"]), bold=True,
-                      red=bool(data["summary"]["broken"]), green=not data["summary"]["broken"])
-        for device, why in data["devices_unchecked"].items():
-            tr.write_line(f"torch-spec: {device} unchecked: {why}", yellow=True)
+        mode = self.config.getoption("claims_table")
+        broken = bool(data["summary"]["broken"])
+        if mode:
+            tr.ensure_newline()
+            width = tr._tw.fullwidth if tr.isatty else None
+            write_table(data, tr.write_line, mode=mode, width=width)
+            tr.write_line(summary_line(data["summary"]), bold=True, red=broken, green=not broken)
+        else:  # plain pytest: its own output, and this one line
+            tr.write_line(summary_line(data["summary"], absent_devices(data)), bold=True, red=broken,
+                          green=not broken)
 
     def pytest_sessionfinish(self, session, exitstatus):
         path = self.config.getoption("claims_report")
@@ -152,22 +182,95 @@ def _devices_key():
     return DEVICES_KEY
 
 
-def summary_line(summary: dict) -> str:
-    return "torch-spec: " + " · ".join(f"{summary[s]} {SUMMARY_WORDS[s]}" for s in STATUSES)
+def summary_line(summary: dict, absent: Optional[Dict[str, Tuple[str, int]]] = None) -> str:
+    """The counts of claim × device cells; with `absent`, what of them an absent device explains."""
+    line = "torch-spec: " + " · ".join(f"{summary[s]} {SUMMARY_WORDS[s]}" for s in STATUSES)
+    notes = [f"{n} of them on {device}: {why}" for device, (why, n) in (absent or {}).items() if n]
+    return line + (" (" + "; ".join(notes) + ")" if notes else "")
 
 
-def write_table(data: dict, write=print) -> None:
-    """One line per claim, grouped by tutorial, in catalog order."""
+def absent_devices(data: dict) -> Dict[str, Tuple[str, int]]:
+    """device -> (why it is absent, how many cells it leaves unchecked)."""
+    return {d: (why, sum(1 for c in data["claims"] if c["status"].get(d) == "unchecked"))
+            for d, why in data["devices_unchecked"].items()}
+
+
+def _text(claim: dict, status: str, detail: str) -> str:
+    """What a reader needs of a non-holds cell: the truth, what changed, the failure, the reason."""
+    if status == "erratum":
+        return claim.get("erratum") or ""
+    if status == "changed":
+        return f"(holds {claim['holds']}) {claim['otherwise']}" if claim.get("otherwise") else detail
+    return (detail.strip().splitlines() or [""])[0]
+
+
+def claim_cells(claim: dict, absent: Iterable[str] = (), hide: bool = True) -> List[Tuple[str, str, str]]:
+    """[(devices, status, text)]: a claim's cells, devices with the same status and text joined; the
+    cells of `absent` devices left out (hide) or without text (they are summarised once)."""
+    groups: Dict[Tuple[str, str], List[str]] = {}
+    for device, status in claim["status"].items():
+        if device in absent and hide:
+            continue
+        quiet = status == "holds" or device in absent
+        text = "" if quiet else _text(claim, status, claim["details"].get(device, ""))
+        groups.setdefault((status, text), []).append(device)
+    return [(", ".join(devices), status, text) for (status, text), devices in groups.items()]
+
+
+def _claim_lines(cid: str, cells: List[Tuple[str, str, str]], pad: int) -> List[str]:
+    """The statuses on one line, the one with a text last; any other text on a line of its own."""
+    cells = sorted(cells, key=lambda cell: bool(cell[2]))
+    words = "  ".join(f"{devices}: {status.upper() if status == 'broken' else status}"
+                      for devices, status, _ in cells)
+    texts = [(devices, text) for devices, _, text in cells if text]
+    lines = [f"    {cid:<{pad}}  {words}" + (f" — {texts[0][1]}" if texts else "")]
+    lines += [f"    {'':<{pad}}    {devices}: {text}" for devices, text in texts[1:]]
+    return lines
+
+
+def _sections(claims: List[dict]) -> List[Tuple[str, List[dict]]]:
+    """Claims by section, sections in the order they first appear (a tutorial's speed/memory claims
+    come after its other claims in the catalog, and join the section they are about)."""
+    out: Dict[str, List[dict]] = {}
+    for c in claims:
+        out.setdefault(c["section"], []).append(c)
+    return list(out.items())
+
+
+def write_table(data: dict, write=print, mode: str = "changes", width: Optional[int] = None) -> None:
+    """The claims by tutorial and section, in catalog order: with mode 'changes' only those that are
+    not a plain "holds" (devices absent here summarised once, at the end); with 'all' every claim.
+    Lines longer than `width` are cut (`python -m spec show CLAIM` prints one claim whole)."""
+    def out(line: str) -> None:
+        write(line if width is None or len(line) < width else line[:width - 2] + "…")
+
+    absent = absent_devices(data)
     titles = {t["id"]: t["title"] for t in data["tutorials"]}
-    current = None
-    for c in data["claims"]:
-        if c["tutorial"] != current:
-            current = c["tutorial"]
-            write("")
-            write(f"{current} — {titles.get(current, '')}")
-        cells = "  ".join(f"{d}: {s.upper() if s == 'broken' else s}" for d, s in c["status"].items())
-        write(f"  {c['id']:<48} {cells}")
-        for d, detail in c["details"].items():
-            if c["status"][d] == "broken":
-                write(f"      {d}: {detail.strip().splitlines()[0][:160]}")
-    write("")
+    only_absent: List[str] = []  # claims checked only on absent devices: nothing checked here
+    for tutorial in data["tutorials"]:
+        rows = []
+        for section, claims in _sections([c for c in data["claims"] if c["tutorial"] == tutorial["id"]]):
+            shown = []
+            for c in claims:
+                cells = claim_cells(c, absent, hide=mode != "all")
+                if not cells:
+                    only_absent.append(c["id"])
+                elif mode == "all" or any(status != "holds" for _, status, _ in cells):
+                    shown.append((c["id"], cells))
+            if shown:
+                rows.append((section, shown))
+        if not rows:
+            continue
+        out(f"{tutorial['id']} — {titles.get(tutorial['id'], '')}".rstrip(" —"))
+        pad = min(44, max(len(cid) for _, shown in rows for cid, _ in shown))
+        for section, shown in rows:
+            out(f"  {section}")
+            for cid, cells in shown:
+                for line in _claim_lines(cid, cells, pad):
+                    out(line)
+        write("")
+    for device, (why, n) in absent.items():
+        listed = "" if mode == "all" else ", not listed above"
+        out(f"{device}: {why} — {n} check{'' if n == 1 else 's'} unchecked{listed}")
+    if only_absent:
+        out(f"  claims checked only there: {', '.join(only_absent)}")
