@@ -12,4 +12,5 @@ def assert_grads_zeroed(params):
 
 def assert_grads_none(params):
     """Every parameter's .grad is None (zero_grad(set_to_none=True), the default from 2.0)."""
-    assert [p.grad for p in params] == [None] * len(params)
+    left = [p.grad for p in params]
+    assert left == [None] * len(params), f"zero_grad() left .grad as {left} instead of None (set_to_none=False)"

@@ -9,7 +9,7 @@ def test_a_mistyped_command_lists_the_commands(capsys):
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1
     assert err.startswith("python -m spec: unknown command 'lnit' (did you mean lint?); "
-                          "commands: show, learn, bench, matrix, lint;")
+                          "commands: show, learn, bench, matrix, lint, replay;")
 
 
 def test_pytests_usage_errors_name_python_m_spec(capsys):

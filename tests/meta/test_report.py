@@ -23,7 +23,8 @@ def catalog(mini):
     holds = [claim_toml(f"plain.c{i}") for i in range(N_HOLDS)]
     odd = [claim_toml("odd.erratum", erratum="The tutorial says 3; the truth is 2."),
            claim_toml("odd.missing-package", section="Speed"),  # sections interleave in the catalog
-           claim_toml("odd.changed", holds="<1.0", otherwise="Since 1.0 it is different."),
+           claim_toml("odd.changed", holds="<1.0", otherwise="Since 1.0 it is different.",
+                      fails={"raises": "AssertionError", "match": r"assert 1\.0 == 3"}),
            claim_toml("odd.broken"),
            claim_toml("odd.gpu-only", devices=["cuda"])]
     mini.write_catalog(*holds[:40], *odd, *holds[40:])
