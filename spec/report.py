@@ -77,6 +77,7 @@ class ClaimsReport:
         self.config = config
         self.outcomes: Dict[Tuple[str, str], List[Tuple[str, str]]] = defaultdict(list)
         self.nodeids: Dict[str, List[str]] = defaultdict(list)
+        self.cells: Dict[str, list] = {}  # claim id -> per-cell verdicts of a replay item
 
     def pytest_configure(self, config):
         # pytest-benchmark times every benchmark of a serial run and prints a table of those timings;
@@ -116,6 +117,8 @@ class ClaimsReport:
         self.outcomes[key].append((outcome, detail))
         if report.nodeid not in self.nodeids[props["claim"]]:
             self.nodeids[props["claim"]].append(report.nodeid)
+        if "replay_cells" in props:  # a replay item: its per-cell verdicts (spec/replay/item.py)
+            self.cells[props["claim"]] = json.loads(props["replay_cells"])
 
     # --- building ------------------------------------------------------------------------------
     def build(self, exitstatus=None) -> dict:
@@ -133,6 +136,8 @@ class ClaimsReport:
             entry["status"] = {d: s for d, (s, _) in sorted(cells.items())}
             entry["details"] = {d: t for d, (_, t) in sorted(cells.items()) if t}
             entry["tests"] = self.nodeids[claim.id]
+            if claim.id in self.cells:
+                entry["cells"] = self.cells[claim.id]
             claims.append(entry)
             for status, _ in cells.values():
                 summary[status] += 1

@@ -133,9 +133,11 @@ def test_the_pytest_item_reads_unchecked_without_seeds_and_broken_on_a_differenc
     result = mini.run("-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*unchecked: seeds not given*"])
-    result = mini.run("--seeds", str(mini.seeds))
+    result, report = mini.report("--seeds", str(mini.seeds))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*toy: 1 cell(s) BROKEN*", "*cell 0 ('print(2 + 2)'): differs, and no claim*"])
+    (entry,) = report["claims"]  # the claims report carries the per-cell verdicts
+    assert [c["verdict"] for c in entry["cells"]][0] == "BROKEN" and entry["cells"][0]["tutorial"] == "toy"
 
 
 # --- every normalisation rule lets its variation through and still sees a real difference ----------
