@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import platform
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple

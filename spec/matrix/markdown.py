@@ -3,7 +3,7 @@ shares with them (verdicts, notes, summary and environment rows)."""
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List
 
 from spec.matrix.reports import NO_RESULT, NOT_APPLICABLE, Change, Column, Matrix, Row
 from spec.report import STATUSES

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 
 from spec.catalog import Catalog, CatalogError, load_catalog
 from spec.replay.cells import CellsError, lint, load_cells
-from spec.replay.extract import non_python_blocks, tutorial_cells
+from spec.replay.extract import tutorial_cells
 from spec.replay.verdict import DEFAULT_TIMEOUT, VERDICTS, Verdict, replay_tutorial
 
 SEEDS_ENV = "TORCH_SPEC_SEEDS"

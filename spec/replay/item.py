@@ -33,3 +33,22 @@ def assert_as_printed(request, tutorial_id: str) -> None:
                         + "\n".join(f"  cell {v.cell} ({v.first_line[:40]!r}): {v.detail}" for v in broken))
     assert count["as printed"] + count["explained"], f"{tutorial_id}: no cell could be checked here"
     print(f"{tutorial_id}: " + " · ".join(f"{count[v]} {v}" for v in VERDICTS))
+
+
+def assert_quoted_verbatim(request, tutorial_id: str, blocks: dict) -> None:
+    """The printed code a test quotes as a constant is the seed's own, line for line (trailing spaces
+    aside): a test of "the code as printed" must not run a retyped variant. Skips 'unchecked: ...'
+    without seeds."""
+    from spec.plugin import catalog_of, seeds_dir
+    catalog = catalog_of(request.config)
+    seeds = seeds_dir(request.config)
+    why = seeds_problem(str(seeds) if seeds else None, catalog, [tutorial_id])
+    if why:
+        pytest.skip(f"unchecked: {why}")
+
+    def lines(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.splitlines())
+
+    texts = [lines((seeds / name).read_text(encoding="utf-8")) for name in catalog.tutorial(tutorial_id).seeds]
+    missing = [name for name, block in blocks.items() if not any(lines(block).strip() in t for t in texts)]
+    assert not missing, f"not verbatim in the {tutorial_id} seeds: {', '.join(missing)}"

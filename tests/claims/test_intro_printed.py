@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.autograd import Variable
 
-from spec.replay.item import assert_as_printed
+from spec.replay.item import assert_as_printed, assert_quoted_verbatim
 
 claim = pytest.mark.claim
 
@@ -76,3 +76,9 @@ def test_indented_again_the_loop_stops_at_loss_data_0_and_with_item_it_trains():
 @claim("replay.intro-as-printed")
 def test_every_cell_runs_as_printed_or_as_the_catalog_records(request):
     assert_as_printed(request, "intro")
+
+
+@claim("replay.intro-as-printed")
+def test_the_cells_these_tests_quote_are_the_seeds_own(request):
+    # MSE_LOOP_INDENTED is derived (indentation restored): its printed form MSE_LOOP is what is checked
+    assert_quoted_verbatim(request, "intro", {"MSE_LOOP": MSE_LOOP, "SGD_LOOP": SGD_LOOP})

@@ -12,7 +12,6 @@ numbers come out the same:
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from tests.helpers.spies import Spy, Stop

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn, optim
 
-from spec.replay.item import assert_as_printed
+from spec.replay.item import assert_as_printed, assert_quoted_verbatim
 
 claim = pytest.mark.claim
 
@@ -203,3 +203,9 @@ def test_train_step_with_the_earlier_models_optimizer_trains_nothing(tutorial, d
 @claim("replay.regression-as-printed")
 def test_every_cell_runs_as_printed_or_as_the_catalog_records(request):
     assert_as_printed(request, "regression")
+
+
+@claim("replay.regression-as-printed")
+def test_the_blocks_these_tests_quote_are_the_seeds_own(request):
+    assert_quoted_verbatim(request, "regression", {"RANDOM_SPLIT": RANDOM_SPLIT, "LOADING": LOADING,
+                                                   "FULL_CODE": FULL_CODE})

@@ -2,8 +2,6 @@
 Markdown/HTML output and the command line. Environments are in test_matrix_envs.py, boundaries and
 bisection in test_matrix_boundaries.py."""
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
