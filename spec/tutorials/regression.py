@@ -344,30 +344,6 @@ class CustomDataset(Dataset):
         return len(self.x)
 
 
-class OnDemandDataset(Dataset):
-    """A dataset that loads each point only when it is asked for.
-
-    "There is no need to load the whole dataset in the constructor method (__init__). If your dataset
-    is big (tens of thousands of image files, for instance), loading it at once would not be memory
-    efficient. It is recommended to load them on demand". ``__init__(self, load, length)`` only keeps
-    ``load`` (a function ``index -> (features, label)``) and ``length``; ``__getitem__(self, index)``
-    returns ``load(index)``; ``__len__(self)`` returns ``length``.
-    """
-
-    def __init__(self, load, length):
-        """Keep ``load`` and ``length`` only; load nothing here."""
-        self.load = load
-        self.length = length
-
-    def __getitem__(self, index):
-        """Load point ``index`` now, on demand: ``self.load(index)``."""
-        return self.load(index)
-
-    def __len__(self):
-        """The number of points, ``self.length``."""
-        return self.length
-
-
 # --- Random Split and DataLoader ---------------------------------------------------------------
 
 def make_loaders(x_tensor, y_tensor, generator=None):

@@ -5,6 +5,7 @@ from packaging.version import Version
 from torch.utils.data import DataLoader, Dataset
 from torch.testing import assert_close
 
+from tests.helpers.datasets import OnDemandDataset
 from tests.helpers.regression import train_tensors
 
 claim = pytest.mark.claim
@@ -23,14 +24,14 @@ def test_custom_dataset_is_a_list_of_feature_label_tuples(tutorial):
 
 
 @claim("dataset.load-on-demand")
-def test_points_are_loaded_only_when_asked_for(tutorial):
+def test_points_are_loaded_only_when_asked_for():
     loaded = []
 
     def load(index):
         loaded.append(index)
         return torch.tensor([float(index)]), torch.tensor([2.0 * index])
 
-    dataset = tutorial.OnDemandDataset(load, 10)
+    dataset = OnDemandDataset(load, 10)
     loader = DataLoader(dataset, batch_size=4)
     assert loaded == [], "nothing should be loaded in __init__ or by creating the DataLoader"
     assert_close(dataset[7][1], torch.tensor([14.0]))
@@ -61,8 +62,8 @@ def test_a_dataset_defining_get_item_with_underscores_cannot_be_indexed():
 
 
 @claim("dataset.len-limits-indexing")
-def test_dataloader_samples_only_indices_below_len(tutorial):
-    dataset = tutorial.OnDemandDataset(lambda i: (torch.tensor([float(i)]), torch.tensor([0.0])), 5)
+def test_dataloader_samples_only_indices_below_len():
+    dataset = OnDemandDataset(lambda i: (torch.tensor([float(i)]), torch.tensor([0.0])), 5)
     features = torch.cat([x for x, _ in DataLoader(dataset, batch_size=2)])
     assert_close(features, torch.tensor([[0.0], [1.0], [2.0], [3.0], [4.0]]))
     assert dataset[12][0].item() == 12.0, "__getitem__ itself could serve more; __len__ is what limits sampling"

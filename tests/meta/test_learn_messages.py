@@ -10,6 +10,7 @@ from spec.learn.walk import run_walk
 
 REF = (TUTORIALS_DIR / "regression.py").read_text()
 TRAIN_MODEL = REF[REF.index("def train_model"):REF.index("class LayerLinearRegression")]
+TRAIN_SGD = REF[REF.index("def train_sgd"):REF.index("# --- Loss")]
 TRAIN_STEP = REF[REF.index("def make_train_step"):REF.index("def train_with_train_step")]
 INTRO = (TUTORIALS_DIR / "intro.py").read_text()
 MAKE_DATA = INTRO[INTRO.index("def make_linear_data"):INTRO.index("def make_model")]
@@ -32,6 +33,12 @@ CASES = {
         TRAIN_MODEL.replace("    loss_fn =", "    torch.manual_seed(42)\n    model = ManualLinearRegression()"
                             ".to(x_train_tensor.device)\n    loss_fn =", 1),
         ["returned a new model, not the one passed in"], []),
+    "train_sgd without torch.manual_seed(42)": (
+        "optim.sgd-loop-seeded-42",
+        TRAIN_SGD.replace("    a, b = make_parameters(x_train_tensor.device)\n",
+                          "    a = torch.randn(1, requires_grad=True, dtype=torch.float)\n"
+                          "    b = torch.randn(1, requires_grad=True, dtype=torch.float)\n"),
+        ["train_sgd(…, n_epochs=0) returned a = ", "seed with torch.manual_seed(42) inside train_sgd"], []),
     "intro: the module's N instead of n": (
         "training.noise-shifts-intercept",
         MAKE_DATA.replace("torch.rand(n, input_size)", "torch.rand(N, input_size)"),
