@@ -45,8 +45,15 @@ def test_split_gives_9_train_and_2_val_samples(tutorial, device):
     torch.manual_seed(0)
     t_c, t_u = tutorial.temperature_data(device)
     t_u_train, t_c_train, t_u_val, t_c_val = tutorial.split_train_val(t_u, t_c)
+    for name, t in (("t_u", t_u), ("t_c", t_c)):
+        assert t.shape == torch.Size([11, 1]), (
+            f"after split_train_val(t_u, t_c) the argument {name} has shape {tuple(t.shape)}, not (11, 1):\n"
+            f"unsqueeze (no trailing underscore) returns a new tensor and leaves {name} as it was; the tutorial's "
+            f"{name}.unsqueeze_(1) turns {name} itself into a column, in place")
     t_un_val = 0.1 * t_u_val
-    assert t_un_val.shape == torch.Size([2, 1]), "n_val = int(0.2 * 11) = 2 samples, each a column"
+    assert t_un_val.shape == torch.Size([2, 1]), (
+        f"split_train_val returned t_u_val of shape {tuple(t_u_val.shape)}, not (2, 1): n_val = int(0.2 * 11) = 2 "
+        f"samples, each a column (index t_u after unsqueeze_(1))")
     assert t_u_train.shape == t_c_train.shape == torch.Size([9, 1])
     assert sorted(torch.cat([t_u_train, t_u_val]).flatten().tolist()) == sorted(t_u.flatten().tolist())
     assert t_c_val.shape == torch.Size([2, 1])

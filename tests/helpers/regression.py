@@ -78,6 +78,6 @@ def assert_loop_seeded(tutorial, variant):
     a, b = getattr(tutorial, variant)(x_train_tensor, y_train_tensor, n_epochs=0)
     got = torch.cat([torch.as_tensor(a).detach().reshape(-1), torch.as_tensor(b).detach().reshape(-1)]).cpu()
     assert_close(got, torch.tensor([0.3367, 0.1288]), atol=5e-5, rtol=0,
-                 msg=f"{variant}(…, n_epochs=0) returned a = {got[0].item():.4f}, b = {got[1].item():.4f}, not "
-                     f"0.3367 and 0.1288: seed with torch.manual_seed(42) inside {variant}, right before creating "
-                     f"a and b (the tutorial does, so every run starts from the same values)")
+                 msg=f"{variant}(…, n_epochs=0) returned a = {got[0].item():.4f}, b = {got[1].item():.4f}, not 0.3367 "
+                     f"and 0.1288:\nseed with torch.manual_seed(42) inside {variant}, right before creating a and b "
+                     f"(the tutorial does, so every run starts from the same values)")

@@ -13,6 +13,9 @@ TRAIN_MODEL = REF[REF.index("def train_model"):REF.index("class LayerLinearRegre
 TRAIN_SGD = REF[REF.index("def train_sgd"):REF.index("# --- Loss")]
 TRAIN_STEP = REF[REF.index("def make_train_step"):REF.index("def train_with_train_step")]
 INTRO = (TUTORIALS_DIR / "intro.py").read_text()
+DLWPT = (TUTORIALS_DIR / "dlwpt.py").read_text()
+SPLIT = DLWPT[DLWPT.index("def split_train_val"):DLWPT.index("def training_loop_nn")]
+FULL_DATA = REF[REF.index("def full_data"):REF.index("# --- Linear Regression in Numpy")]
 MAKE_DATA = INTRO[INTRO.index("def make_linear_data"):INTRO.index("def make_model")]
 
 CASES = {
@@ -39,6 +42,16 @@ CASES = {
                           "    a = torch.randn(1, requires_grad=True, dtype=torch.float)\n"
                           "    b = torch.randn(1, requires_grad=True, dtype=torch.float)\n"),
         ["train_sgd(…, n_epochs=0) returned a = ", "seed with torch.manual_seed(42) inside train_sgd"], []),
+    "full_data returns shuffled points": (
+        "data.shuffled-split",
+        FULL_DATA.replace("    return x, y", "    idx = np.arange(100)\n    np.random.shuffle(idx)\n    return x[idx], y[idx]"),
+        ["full_data() returned x[:2] = ", "full_data returns all 100 points as generated"],
+        ["shuffle the indices before splitting"]),
+    "dlwpt: unsqueeze instead of unsqueeze_": (
+        "training.split-train-val",
+        SPLIT.replace("t_c.unsqueeze_(1)", "t_c.unsqueeze(1)").replace("t_u.unsqueeze_(1)", "t_u.unsqueeze(1)"),
+        ["the argument t_u has shape (11,), not (11, 1)", "unsqueeze (no trailing underscore) returns a new tensor"],
+        []),
     "intro: the module's N instead of n": (
         "training.noise-shifts-intercept",
         MAKE_DATA.replace("torch.rand(n, input_size)", "torch.rand(N, input_size)"),
@@ -58,7 +71,7 @@ def test_the_message_names_what_was_observed(tmp_path, case):
     ws.mkdir()
     for p in TUTORIALS_DIR.glob("[a-z]*.py"):
         shutil.copy(p, ws)
-    name, ref = ("intro", INTRO) if case.startswith("intro") else ("regression", REF)
+    name, ref = {"intro": ("intro", INTRO), "dlwpt": ("dlwpt", DLWPT)}.get(case.split(":")[0], ("regression", REF))
     (ws / f"{name}.py").write_text(ref + "\n\n" + code)
     w, _, _ = run_walk([cid], str(ws), devices="cpu")
     r = w.results[cid]
