@@ -9,6 +9,7 @@ from torch.testing import assert_close
 
 from tests.helpers.dlwpt import MLP_SEED, PRINTED_T_P, T_C, linear_fit, mlp_fit, split
 from tests.helpers.threads import one_thread  # noqa: F401 (a fixture)
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors
@@ -54,9 +55,11 @@ def test_split_gives_9_train_and_2_val_samples(tutorial, device):
     assert t_un_val.shape == torch.Size([2, 1]), (
         f"split_train_val returned t_u_val of shape {tuple(t_u_val.shape)}, not (2, 1): n_val = int(0.2 * 11) = 2 "
         f"samples, each a column (index t_u after unsqueeze_(1))")
-    assert t_u_train.shape == t_c_train.shape == torch.Size([9, 1])
-    assert sorted(torch.cat([t_u_train, t_u_val]).flatten().tolist()) == sorted(t_u.flatten().tolist())
-    assert t_c_val.shape == torch.Size([2, 1])
+    assert_tensor(t_u_train, "t_u_train (split_train_val's first result)", shape=(9, 1))
+    assert_tensor(t_c_train, "t_c_train (split_train_val's second result)", shape=(9, 1))
+    assert sorted(torch.cat([t_u_train, t_u_val]).flatten().tolist()) == sorted(t_u.flatten().tolist()), \
+        "train and validation samples together should be the 11 samples, each once"
+    assert_tensor(t_c_val, "t_c_val (split_train_val's fourth result)", shape=(2, 1))
 
 
 @claim("training.split-train-val")
@@ -176,8 +179,9 @@ def test_named_parameters_table(tutorial):
 @claim("nn.submodule-attribute-by-name")
 def test_output_layer_reached_by_name(tutorial):
     seq_model = tutorial.make_seq_model()
-    assert isinstance(seq_model.output.weight, nn.Parameter)
-    assert seq_model.output.weight.shape == torch.Size([1, 8])
+    assert isinstance(seq_model.output.weight, nn.Parameter), \
+        f"make_seq_model()'s layer named 'output' should be an nn.Linear, got {type(seq_model.output).__name__}"
+    assert_tensor(seq_model.output.weight, "make_seq_model().output.weight", shape=(1, 8))
     assert seq_model.output is seq_model[2]
 
 
@@ -213,7 +217,7 @@ def test_arange_stops_before_its_end(tutorial, device):
     t_range = torch.arange(20., 90., device=device).unsqueeze(1)
     assert t_range.shape == torch.Size([70, 1]) and t_range.dtype == torch.float32
     assert (t_range[0].item(), t_range[-1].item()) == (20.0, 89.0), "arange excludes its end: 90 is not in"
-    assert tutorial.make_seq_model().to(device)(0.1 * t_range).shape == torch.Size([70, 1])
+    assert_tensor(tutorial.make_seq_model().to(device)(0.1 * t_range), "make_seq_model()(0.1 * t_range)", shape=(70, 1))
 
 
 @claim("training.mlp-overfits")
@@ -281,7 +285,8 @@ def test_training_device_message(tutorial, monkeypatch):
     for available, printed in ((False, "Training on device cpu."), (True, "Training on device cuda.")):
         monkeypatch.setattr(torch.cuda, "is_available", lambda: available)  # both branches, on any machine
         device = tutorial.training_device()
-        assert isinstance(device, torch.device)
+        assert isinstance(device, torch.device), \
+            f"training_device() should return a torch.device, got {type(device).__name__} {device!r}"
         assert f"Training on device {device}." == printed
 
 

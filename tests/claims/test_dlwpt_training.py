@@ -14,6 +14,7 @@ from tests.helpers.fits import lstsq_line
 from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
 from tests.helpers.graph import leaves
 from tests.helpers.threads import one_thread  # noqa: F401 (a fixture)
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors
@@ -50,7 +51,8 @@ def _table(losses, expected, atol, what):
 @claim("training.temperature-data-values")
 def test_temperature_data_is_the_tutorials(tutorial, device):
     t_c, t_u = tutorial.temperature_data(device)
-    assert t_c.dtype == t_u.dtype == torch.float32 and t_c.device.type == device
+    for name, t in (("t_c", t_c), ("t_u", t_u)):
+        assert_tensor(t, f"temperature_data(device)'s {name}", shape=(11,), dtype=torch.float32, device=device)
     assert_close(t_c, torch.tensor(T_C, device=device), rtol=0, atol=0, msg="t_c values are not the tutorial's")
     assert_close(t_u, torch.tensor(T_U, device=device), rtol=0, atol=0, msg="t_u values are not the tutorial's")
     t_c.unsqueeze_(1)
@@ -161,7 +163,8 @@ def test_grad_is_none_until_backward(tutorial, device):
     params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
     assert params.grad is None
     tutorial.mse(tutorial.model(t_u, *params), t_c).backward()
-    assert params.grad is not None and params.grad.shape == params.shape
+    assert params.grad is not None, "mse(model(t_u, *params), t_c).backward() should fill params.grad"
+    assert_tensor(params.grad, "params.grad", shape=tuple(params.shape))
 
 
 @claim("autograd.first-loss-and-gradient")

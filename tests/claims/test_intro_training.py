@@ -10,6 +10,7 @@ from torch.testing import assert_close
 
 from tests.helpers.fits import lstsq_line
 from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 
@@ -51,7 +52,8 @@ def test_linear_data_shapes_and_range(tutorial):
     torch.manual_seed(SEED)
     x, y = tutorial.make_linear_data()
     assert x.shape == (10, 1) and y.shape == (10, 1), f"N=10 rows, 1 feature: got {tuple(x.shape)}, {tuple(y.shape)}"
-    assert x.dtype == torch.float32 and y.dtype == torch.float32
+    assert_tensor(x, "make_linear_data()'s x", dtype=torch.float32)
+    assert_tensor(y, "make_linear_data()'s y", dtype=torch.float32)
     assert 0.0 <= x.min().item() and x.max().item() < 5.0, "x = torch.rand(N, 1) * 5 lies in [0, 5)"
     noise = y - (math.pi * x + 42)
     assert noise.min().item() > -1e-4 and noise.max().item() < 1 + 1e-4, \
@@ -201,7 +203,8 @@ def test_model_output_needs_data_or_detach_for_numpy(tutorial):
 def test_backward_stores_grads_in_parameters(tutorial, device):
     my_model = _zero_model(tutorial, device)
     for p in my_model.parameters():
-        assert isinstance(p, nn.Parameter) and p.requires_grad
+        assert isinstance(p, nn.Parameter) and p.requires_grad, \
+            f"every parameter of the model should be an nn.Parameter that requires grad, got {type(p).__name__}"
         assert p.grad is not None and p.grad.shape == p.shape, "backward fills p.grad, shaped like p"
 
 

@@ -7,6 +7,7 @@ from torch.testing import assert_close
 
 from tests.helpers.datasets import OnDemandDataset
 from tests.helpers.regression import train_tensors
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 
@@ -74,8 +75,9 @@ def test_dataloader_batches_a_custom_dataset(tutorial):
     x_train_tensor, y_train_tensor = train_tensors(tutorial, "cpu")
     loader = DataLoader(tutorial.CustomDataset(x_train_tensor, y_train_tensor), batch_size=16)
     batches = list(loader)
-    assert len(batches) == 5
+    assert len(batches) == 5, f"80 points in batches of 16 should be 5 batches, got {len(batches)} (CustomDataset's __len__?)"
     x_batch, y_batch = batches[0]
-    assert x_batch.shape == (16, 1) and y_batch.shape == (16, 1)
+    assert_tensor(x_batch, "the first batch's features", shape=(16, 1))
+    assert_tensor(y_batch, "the first batch's labels", shape=(16, 1))
     assert_close(x_batch, x_train_tensor[:16])
     assert_close(y_batch, y_train_tensor[:16])

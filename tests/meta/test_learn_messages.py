@@ -52,6 +52,20 @@ CASES = {
         SPLIT.replace("t_c.unsqueeze_(1)", "t_c.unsqueeze(1)").replace("t_u.unsqueeze_(1)", "t_u.unsqueeze(1)"),
         ["the argument t_u has shape (11,), not (11, 1)", "unsqueeze (no trailing underscore) returns a new tensor"],
         []),
+    "float64 parameters": (
+        "devices.create-on-device",
+        REF[REF.index("def make_parameters"):REF.index("# --- Autograd")].replace("dtype=torch.float,", "dtype=torch.float64,"),
+        ["a should be torch.float32 (.float() makes float32), got torch.float64"], ["assert (True and"]),
+    "dlwpt: float64 temperatures": (
+        "training.temperature-data-values",
+        DLWPT[DLWPT.index("def temperature_data"):DLWPT.index("def model(")].replace(
+            "], device=device)", "], device=device, dtype=torch.float64)"),
+        ["'s t_c should be torch.float32 (.float() makes float32), got torch.float64"], ["assert (True and"]),
+    "intro: float64 data": (
+        "training.linear-data",
+        MAKE_DATA.replace("    return x, y", "    return x.double(), y.double()"),
+        ["make_linear_data()'s x should be torch.float32 (.float() makes float32), got torch.float64"],
+        ["assert (True and"]),
     "intro: the module's N instead of n": (
         "training.noise-shifts-intercept",
         MAKE_DATA.replace("torch.rand(n, input_size)", "torch.rand(N, input_size)"),
