@@ -66,10 +66,10 @@ CASES = {
         MAKE_DATA.replace("    return x, y", "    return x.double(), y.double()"),
         ["make_linear_data()'s x should be torch.float32 (.float() makes float32), got torch.float64"],
         ["assert (True and"]),
-    "intro: the module's N instead of n": (
+    "intro: 10 points hard-coded instead of N": (
         "training.noise-shifts-intercept",
-        MAKE_DATA.replace("torch.rand(n, input_size)", "torch.rand(N, input_size)"),
-        ["make_linear_data(…) returned 10 points where n=10000 was asked"], []),
+        MAKE_DATA.replace("torch.rand(N, input_size)", "torch.rand(10, input_size)"),
+        ["make_linear_data(…) returned 10 points where N=10000 was asked"], []),
     "intro: the model reset inside train_sgd": (
         "optim.sgd-same-as-manual",
         INTRO[INTRO.index("def train_sgd"):].replace(
