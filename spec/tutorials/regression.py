@@ -73,7 +73,9 @@ def numpy_linear_regression(x_train, y_train, lr=1e-1, n_epochs=1000):
     is 42". "For each epoch, there are four training steps: Compute model's predictions — this is the
     forward pass; Compute the loss, using predictions and and labels and the appropriate loss function
     for the task at hand; Compute the gradients for every parameter; Update the parameters".
-    The loss is the mean squared error; derive its gradients for a and b by hand (NumPy has no autograd).
+    a and b start as one standard-normal draw each (``np.random.randn``, a first) right after seeding
+    with 42. The loss is the mean squared error; derive its gradients for a and b by hand (NumPy has no
+    autograd).
 
     Takes the training arrays from data_gen, the learning rate ``lr`` and ``n_epochs``.
     Returns ``a, b`` (NumPy arrays of shape (1,)).
