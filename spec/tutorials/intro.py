@@ -71,16 +71,6 @@ class LinearRegression(nn.Module):
         return self.linear(x)
 
 
-def manual_sgd_step(my_model: nn.Module, learning_rate: float = learning_rate) -> None:
-    """The tutorial updates inside its In [20] loop; here it is a function so it can be checked.
-
-    The update after ``loss.backward()``: move every parameter of ``my_model`` against its gradient,
-    scaled by ``learning_rate``, in place (on the parameter's ``.data``, as In [20] does). Returns None.
-    """
-    for param in my_model.parameters():
-        param.data.add_(-learning_rate * param.grad.data)
-
-
 def train_manual(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
                  learning_rate: float = learning_rate,
                  num_epochs: int = num_epochs) -> Tuple[List[Tuple[int, float]], List[torch.Tensor]]:
@@ -89,7 +79,8 @@ def train_manual(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
     Gradient descent by hand on the mean squared error ("A common loss used for regression problems is
     the mean squared error"): each epoch zero the model's gradients, predict ``y_hat``, compute the loss
     with ``F.mse_loss``, ``loss.backward()`` ("it computes the gradient for us!"), then update every
-    parameter (as manual_sgd_step does). Every 50 epochs the tutorial prints ``idx`` and the loss.
+    parameter against its gradient, scaled by ``learning_rate``, in place (on
+    the parameter's ``.data``). Every 50 epochs the tutorial prints ``idx`` and the loss.
 
     Takes the model to train (``my_model``, trained in place), ``x_var``, ``y_var``, ``learning_rate``
     and ``num_epochs``. Returns ``(printed, params)`` where the tutorial prints: ``printed`` the
@@ -102,7 +93,8 @@ def train_manual(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
         y_hat = my_model(x_var)
         loss = F.mse_loss(y_hat, y_var)
         loss.backward()
-        manual_sgd_step(my_model, learning_rate)
+        for param in my_model.parameters():
+            param.data.add_(-learning_rate * param.grad.data)
         if idx % 50 == 0:
             printed.append((idx, loss.item()))
     return printed, list(my_model.parameters())

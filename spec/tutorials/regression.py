@@ -388,31 +388,17 @@ def make_loaders(x_tensor, y_tensor, generator=None):
 
 # --- Evaluation --------------------------------------------------------------------------------
 
-def validation_loss(model, loss_fn, x_val, y_val):
-    """The tutorial computes this inside its Evaluation loop; here it is a function so it can be checked.
-
-    "there are two small, yet important, things to consider: torch.no_grad(): even though it won't
-    make a difference in our simple model, it is a good practice to wrap the validation inner loop
-    with this context manager to disable any gradient calculation" ... "eval(): the only thing it
-    does is setting the model to evaluation mode (just like its train() counterpart did)".
-
-    Takes the model, the loss function and one validation mini-batch already on the device.
-    Returns ``val_loss`` (a 0-dim tensor with no graph behind it).
-    """
-    with torch.no_grad():
-        model.eval()
-        yhat = model(x_val)
-        val_loss = loss_fn(y_val, yhat)
-    return val_loss
-
-
 def train_minibatches(model, train_loader, val_loader, device, lr=1e-1, n_epochs=1000):
     """The tutorial runs this loop at module level; here it is a function so it can be checked.
 
     The Evaluation section's loop: each epoch, every mini-batch of ``train_loader`` is sent to the
     device and trained with one ``train_step`` (the Full Code's MSE loss and SGD); then "another inner
     loop to handle the mini-batches that come from the validation loader, sending them to the same
-    device as our model", each one's validation loss computed as validation_loss does.
+    device as our model", with "two small, yet important, things to consider: torch.no_grad(): even
+    though it won't make a difference in our simple model, it is a good practice to wrap the
+    validation inner loop with this context manager to disable any gradient calculation" ... "eval():
+    the only thing it does is setting the model to evaluation mode (just like its train() counterpart
+    did)".
 
     Takes the model (trained in place), the two loaders, the device, ``lr`` and ``n_epochs``.
     Returns ``losses, val_losses`` (lists of Python floats: one per training batch, one per
@@ -428,8 +414,12 @@ def train_minibatches(model, train_loader, val_loader, device, lr=1e-1, n_epochs
             x_batch = x_batch.to(device)
             y_batch = y_batch.to(device)
             losses.append(train_step(x_batch, y_batch))
-        for x_val, y_val in val_loader:
-            x_val = x_val.to(device)
-            y_val = y_val.to(device)
-            val_losses.append(validation_loss(model, loss_fn, x_val, y_val).item())
+        with torch.no_grad():
+            for x_val, y_val in val_loader:
+                x_val = x_val.to(device)
+                y_val = y_val.to(device)
+                model.eval()
+                yhat = model(x_val)
+                val_loss = loss_fn(y_val, yhat)
+                val_losses.append(val_loss.item())
     return losses, val_losses

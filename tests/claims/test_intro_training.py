@@ -110,9 +110,12 @@ def test_backward_fills_the_gradients(tutorial, device):
 
 @claim("training.manual-update")
 def test_manual_update_steps_against_the_gradient(tutorial, device):
-    my_model = _zero_model(tutorial, device)
+    my_model = tutorial.make_model(1, 1).to(device)
+    with torch.no_grad():
+        my_model.weight.zero_()
+        my_model.bias.zero_()
     weight, bias, where = my_model.weight, my_model.bias, (my_model.weight.data_ptr(), my_model.bias.data_ptr())
-    tutorial.manual_sgd_step(my_model, 0.05)
+    tutorial.train_manual(my_model, torch.tensor(X3, device=device), torch.tensor(Y3, device=device), 0.05, 1)
     assert my_model.weight is weight and my_model.bias is bias, "update the parameters themselves, not new tensors"
     assert (weight.data_ptr(), bias.data_ptr()) == where, "update in place (param.data -= ...), same storage"
     assert_close(my_model.weight.data, torch.tensor([[0.4333]], device=device), atol=5e-5, rtol=0,
