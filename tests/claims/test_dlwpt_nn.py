@@ -7,7 +7,7 @@ from torch import nn, optim
 from torch.nn import functional as F
 from torch.testing import assert_close
 
-from tests.helpers.dlwpt import MLP_SEED, PRINTED_T_P, T_C, linear_fit, mlp_fit, split
+from tests.helpers.dlwpt import MLP_SEED, PRINTED_T_P, T_C, linear_fit, mlp_fit, printed, split
 from tests.helpers.threads import one_thread  # noqa: F401 (a fixture)
 from tests.helpers.shapes import assert_tensor
 
@@ -309,8 +309,8 @@ def test_subclass_trained_on_device_matches_sequential(tutorial, device):
     net = tutorial.SubclassFunctionalModel().to(device=device)
     optimizer = optim.Adam(net.parameters(), lr=1e-2)
     t_u_train, t_u_val, t_c_train, t_c_val = (t.cpu() for t in split(tutorial, device))
-    history = tutorial.training_loop_on_device(1000, optimizer, net, nn.MSELoss(), t_u_train, t_u_val,
-                                               t_c_train, t_c_val, device)
+    _, history = printed(tutorial.training_loop_on_device, 1000, optimizer, net, nn.MSELoss(), t_u_train, t_u_val,
+                         t_c_train, t_c_val, device, name="training_loop_on_device")
     # the same kernels on the CPU; on CUDA two runs need not agree bit for bit, 1000 epochs amplify that
     assert_close(torch.tensor(history), torch.tensor(mlp_fit(tutorial, device)), atol=1e-4,
                  rtol=1e-5 if device == "cpu" else 1e-3)

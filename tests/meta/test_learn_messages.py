@@ -95,3 +95,42 @@ def test_the_message_names_what_was_observed(tmp_path, case):
         assert words in text, text
     for words in not_said:
         assert words not in text, text
+
+
+# dlwpt's first training_loop as seed 002 prints it, only renamed: it passes as it is (it prints its
+# losses and returns params, and the checks read what it prints)
+AS_PRINTED = '''
+def training_loop_manual(n_epochs, learning_rate, params, t_u, t_c):
+    for epoch in range(1, n_epochs + 1):
+        w, b = params
+
+        # forward pass
+        t_p = model(t_u, w, b)
+        loss = mse(t_p, t_c)
+        # backward pass - backpropagating derivatives
+        grad = grad_fn(t_u, t_c, t_p, w, b)
+        # update parameters
+        params = params - learning_rate * grad
+
+        if epoch % 100 == 0:
+            print('Epoch %d, Loss %f' % (epoch, float(loss))) # <3>
+
+    return params
+'''
+
+
+@pytest.mark.parametrize("code, passes", [(AS_PRINTED, True), (AS_PRINTED.replace("print(", "str("), False)],
+                         ids=["as printed", "printing nothing"])
+def test_the_tutorials_training_loop_passes_as_printed(tmp_path, code, passes):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    for p in TUTORIALS_DIR.glob("[a-z]*.py"):
+        shutil.copy(p, ws)
+    (ws / "dlwpt.py").write_text(DLWPT + "\n\n" + code)
+    cid = "training.hand-written-gd-loss-table"
+    w, _, _ = run_walk([cid], str(ws), devices="cpu")
+    r = w.results[cid]
+    assert r.status == ("passed" if passes else "failed"), "\n".join(render(r.explanation or {}))
+    if not passes:
+        assert "training_loop_manual printed no 'Epoch N, Loss X' lines every 100 epochs" in \
+            "\n".join(render(r.explanation)), "\n".join(render(r.explanation))
