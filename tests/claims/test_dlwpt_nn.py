@@ -149,7 +149,7 @@ def test_linear_output_grad_fn_is_addmm_backward0(device):
 @claim("training.linear-split-loss-table")
 def test_linear_training_with_validation_reproduces_table(tutorial, device):
     _, history = linear_fit(tutorial, device)
-    assert [e for e, _, _ in history] == list(range(100, 1001, 100)), "record every 100 epochs"
+    assert [e for e, _, _ in history] == list(range(100, 1001, 100)), "print the losses every 100 epochs (epochs 100, 200, ..., 1000)"
     got = torch.tensor([(t, v) for _, t, v in history], dtype=torch.float64)
     # the start weights are printed to 4 decimals, so the table agrees to about 2e-4
     assert_close(got, torch.tensor(LINEAR_TABLE, dtype=torch.float64), atol=3e-4, rtol=0,

@@ -42,7 +42,7 @@ def _closed_form_grad(w, b, t_u, t_c):
 
 
 def _table(losses, expected, atol, what):
-    assert [e for e, _ in losses] == EPOCHS, f"{what}: record (epoch, loss) every 100 epochs, 1..1000"
+    assert [e for e, _ in losses] == EPOCHS, f"{what}: print 'Epoch %d, Loss %f' every 100 epochs, 100..1000"
     assert_close(torch.tensor([l for _, l in losses], dtype=torch.float64),
                  torch.tensor(expected, dtype=torch.float64), atol=atol, rtol=0,
                  msg=lambda m: f"{what}: the loss table differs from the tutorial's\n{m}")
