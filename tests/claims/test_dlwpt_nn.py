@@ -199,7 +199,7 @@ def test_validation_loss_under_no_grad_has_no_graph(tutorial, device):
     with torch.no_grad():
         loss_val = nn.MSELoss()(model(t_u_val), t_c_val)
     assert not loss_val.requires_grad and loss_val.grad_fn is None
-    assert model.hidden.weight.requires_grad
+    assert model.hidden.weight.requires_grad, "make_seq_model()'s hidden.weight should require grad (a parameter)"
 
 
 @claim("nn.mseloss-equals-mse")

@@ -198,7 +198,8 @@ def test_model_output_needs_data_or_detach_for_numpy(tutorial):
     ys = my_model(torch.arange(0, 5, 0.01).view(-1, 1))
     with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad"):
         ys.numpy()
-    assert ys.data.numpy().shape == (500, 1)
+    assert ys.data.numpy().shape == (500, 1), \
+        f"make_model(1, 1) of 500 inputs should give 500 rows of one output, got {ys.data.numpy().shape}"
     assert (ys.data.numpy() == ys.detach().numpy()).all()
 
 

@@ -30,7 +30,8 @@ class _Sent(torch.Tensor):
 @claim("eval.batches-to-device")
 def test_loader_yields_cpu_batches_and_each_is_sent_to_the_device(tutorial, device):
     x_val, y_val = _val_batch(tutorial)
-    assert x_val.device.type == "cpu" and y_val.device.type == "cpu"
+    assert (x_val.device.type, y_val.device.type) == ("cpu", "cpu"), \
+        f"make_loaders' batches should come out on the CPU (sent to the device in the loop), got {x_val.device}"
     train_loader, val_loader = split_loaders(tutorial)
     batches = lambda loader: [tuple(t.as_subclass(_Sent) for t in batch) for batch in loader]  # noqa: E731
     torch.manual_seed(42)

@@ -74,7 +74,7 @@ def test_state_dict_holds_detached_tensors_sharing_the_parameters_storage(tutori
 def test_module_to_returns_the_same_module(tutorial, device):
     model = tutorial.ManualLinearRegression()
     a = model.a
-    assert model.to(device) is model
+    assert model.to(device) is model, "model.to(device) should return the same ManualLinearRegression object"
     for name, p in model.named_parameters():
         assert p.device.type == device, f"after model.to({device!r}) parameter {name} is on {p.device}, not {device}"
     assert isinstance(model.a, nn.Parameter) and model.a is a, "Module.to keeps the Parameter objects"

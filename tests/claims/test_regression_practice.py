@@ -107,6 +107,6 @@ def test_make_loaders_splits_with_the_generator_it_is_given(tutorial):
     torch.manual_seed(2)  # a different global RNG: the generator alone decides the split
     again = _train_points(tutorial, 0)
     other = _train_points(tutorial, 7)
-    assert len(first) == 80
+    assert len(first) == 80, f"make_loaders' train_loader should hold the 80 training points, got {len(first)}"
     assert first == again, "make_loaders ignored its generator: pass generator=generator to random_split"
     assert first != other, "two generator seeds gave the same split: is the split random?"

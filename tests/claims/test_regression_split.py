@@ -25,7 +25,7 @@ def test_random_split_imports_from_the_dataset_module():
 def test_tensor_dataset_indexes_like_a_list_of_tuples(tutorial):
     x_tensor, y_tensor = all_points(tutorial)
     dataset = TensorDataset(x_tensor, y_tensor)
-    assert len(dataset) == 100
+    assert len(dataset) == 100, f"full_data() should give all 100 points, got {len(dataset)}"
     x_i, y_i = dataset[42]
     assert_close(x_i, x_tensor[42])
     assert_close(y_i, y_tensor[42])
