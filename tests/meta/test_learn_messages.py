@@ -99,29 +99,21 @@ def test_the_message_names_what_was_observed(tmp_path, case):
 
 # dlwpt's first training_loop as seed 002 prints it, only renamed: it passes as it is (it prints its
 # losses and returns params, and the checks read what it prints)
-AS_PRINTED = '''
-def training_loop_manual(n_epochs, learning_rate, params, t_u, t_c):
-    for epoch in range(1, n_epochs + 1):
-        w, b = params
-
-        # forward pass
-        t_p = model(t_u, w, b)
-        loss = mse(t_p, t_c)
-        # backward pass - backpropagating derivatives
-        grad = grad_fn(t_u, t_c, t_p, w, b)
-        # update parameters
-        params = params - learning_rate * grad
-
-        if epoch % 100 == 0:
-            print('Epoch %d, Loss %f' % (epoch, float(loss))) # <3>
-
-    return params
-'''
+def _as_printed(request):
+    from spec.plugin import seeds_dir
+    where = seeds_dir(request.config)
+    if where is None:
+        pytest.skip("unchecked: the seeds are not configured (TORCH_SPEC_SEEDS or --seeds DIR)")
+    text = (where / "002_b4678793389bd8ac.txt").read_text(encoding="utf-8")
+    start = text.index("def training_loop(n_epochs, learning_rate, params, t_u, t_c):")
+    return text[start:text.index("```", start)].replace("def training_loop(", "def training_loop_manual(", 1)
 
 
-@pytest.mark.parametrize("code, passes", [(AS_PRINTED, True), (AS_PRINTED.replace("print(", "str("), False)],
-                         ids=["as printed", "printing nothing"])
-def test_the_tutorials_training_loop_passes_as_printed(tmp_path, code, passes):
+@pytest.mark.parametrize("passes", [True, False], ids=["as printed", "printing nothing"])
+def test_the_tutorials_training_loop_passes_as_printed(tmp_path, request, passes):
+    code = _as_printed(request)
+    assert "print('Epoch %d, Loss %f' % (epoch, float(loss)))" in code
+    code = code if passes else code.replace("print(", "str(")
     ws = tmp_path / "ws"
     ws.mkdir()
     for p in TUTORIALS_DIR.glob("[a-z]*.py"):
