@@ -7,7 +7,7 @@ cell had at hand, with the tutorial's variable names as arguments, so it can be 
 docstring's first line says so. ``Variable`` is a plain tensor since torch 0.4: pass tensors. Each
 docstring quotes the tutorial and says what to take and what to return.
 """
-from typing import List, Tuple
+from typing import Tuple
 
 import numpy as np
 import torch
@@ -73,7 +73,7 @@ class LinearRegression(nn.Module):
 
 def train_manual(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
                  learning_rate: float = learning_rate,
-                 num_epochs: int = num_epochs) -> Tuple[List[Tuple[int, float]], List[torch.Tensor]]:
+                 num_epochs: int = num_epochs) -> None:
     """The tutorial runs In [20] at module level; here it is a function so it can be checked.
 
     Gradient descent by hand on the mean squared error ("A common loss used for regression problems is
@@ -82,12 +82,11 @@ def train_manual(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
     parameter against its gradient, scaled by ``learning_rate``, in place (on
     the parameter's ``.data``). Every 50 epochs the tutorial prints ``idx`` and the loss.
 
-    Takes the model to train (``my_model``, trained in place), ``x_var``, ``y_var``, ``learning_rate``
-    and ``num_epochs``. Returns ``(printed, params)`` where the tutorial prints: ``printed`` the
-    ``(idx, loss)`` pairs of every 50th epoch (``loss.item()``: ``loss.data[0]`` raises IndexError since
-    torch 1.0), ``params`` is ``list(my_model.parameters())`` after training (what In [21] prints).
+    Takes the model to train (``my_model``), ``x_var``, ``y_var``, ``learning_rate`` and ``num_epochs``.
+    Prints ``idx`` and the loss every 50 epochs as In [20] does, with ``loss.item()`` (``loss.data[0]``
+    raises IndexError since torch 1.0); returns nothing: ``my_model`` is trained in place (In [21] then
+    prints its parameters), and the checks read what it prints.
     """
-    printed = []
     for idx in range(num_epochs):
         my_model.zero_grad()
         y_hat = my_model(x_var)
@@ -96,13 +95,12 @@ def train_manual(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
         for param in my_model.parameters():
             param.data.add_(-learning_rate * param.grad.data)
         if idx % 50 == 0:
-            printed.append((idx, loss.item()))
-    return printed, list(my_model.parameters())
+            print(idx, loss.item())
 
 
 def train_sgd(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
               learning_rate: float = learning_rate,
-              num_epochs: int = num_epochs) -> Tuple[List[Tuple[int, float]], List[torch.Tensor]]:
+              num_epochs: int = num_epochs) -> None:
     """The tutorial runs In [22] at module level; here it is a function so it can be checked.
 
     "PyTorch includes a variety of optimizers that do exactly this, from the standard SGD to more
@@ -111,10 +109,9 @@ def train_sgd(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
     ("this does the parameter for us!"). In [22] first resets the model ("# reset model"); here the
     model you are given is the fresh one: train it, do not make another.
 
-    Returns ``(printed, params)`` exactly like ``train_manual``.
+    Prints and returns like ``train_manual``.
     """
     opt = optim.SGD(my_model.parameters(), lr=learning_rate)
-    printed = []
     for idx in range(num_epochs):
         my_model.zero_grad()
         y_hat = my_model(x_var)
@@ -122,5 +119,4 @@ def train_sgd(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
         loss.backward()
         opt.step()
         if idx % 50 == 0:
-            printed.append((idx, loss.item()))
-    return printed, list(my_model.parameters())
+            print(idx, loss.item())

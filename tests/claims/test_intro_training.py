@@ -10,6 +10,7 @@ from torch.testing import assert_close
 
 from tests.helpers.fits import lstsq_line
 from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
+from tests.helpers.printed import idx_losses, run_printing
 from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
@@ -38,10 +39,11 @@ def _zero_model(tutorial, device):
 
 
 def _fit_lands_on_least_squares(tutorial, device, loop, why):
-    """loop(my_model, x, y, 0.05, 500) (train_manual or train_sgd) ends with A and b within 0.01 of the
-    closed-form least-squares slope and intercept of (x, y)."""
+    """loop(my_model, x, y, 0.05, 500) (train_manual or train_sgd) trains my_model to A and b within 0.01
+    of the closed-form least-squares slope and intercept of (x, y)."""
     my_model, x, y = _model_and_data(tutorial, device)
-    _, (A, b) = loop(my_model, x, y, 0.05, 500)
+    run_printing(loop, my_model, x, y, 0.05, 500)
+    A, b = my_model.weight, my_model.bias
     intercept, slope = lstsq_line(x.cpu(), y.cpu())
     assert abs(A.item() - slope) < 0.01, f"A = {A.item():.4f}, least squares {slope:.4f}: {why}"
     assert abs(b.item() - intercept) < 0.01, f"b = {b.item():.4f}, least squares {intercept:.4f}: {why}"
@@ -115,7 +117,7 @@ def test_manual_update_steps_against_the_gradient(tutorial, device):
         my_model.weight.zero_()
         my_model.bias.zero_()
     weight, bias, where = my_model.weight, my_model.bias, (my_model.weight.data_ptr(), my_model.bias.data_ptr())
-    tutorial.train_manual(my_model, torch.tensor(X3, device=device), torch.tensor(Y3, device=device), 0.05, 1)
+    run_printing(tutorial.train_manual, my_model, torch.tensor(X3, device=device), torch.tensor(Y3, device=device), 0.05, 1)
     assert my_model.weight is weight and my_model.bias is bias, "update the parameters themselves, not new tensors"
     assert (weight.data_ptr(), bias.data_ptr()) == where, "update in place (param.data -= ...), same storage"
     assert_close(my_model.weight.data, torch.tensor([[0.4333]], device=device), atol=5e-5, rtol=0,
@@ -126,10 +128,9 @@ def test_manual_update_steps_against_the_gradient(tutorial, device):
 @claim("training.loss-printed-every-50")
 def test_losses_printed_every_50_epochs_decrease(tutorial, device):
     my_model, x, y = _model_and_data(tutorial, device)
-    printed, _ = tutorial.train_manual(my_model, x, y, 0.05, 500)
+    printed = idx_losses(tutorial.train_manual, my_model, x, y, 0.05, 500, name="train_manual")
     assert [idx for idx, _ in printed] == list(range(0, 500, 50)), "print when idx % 50 == 0"
     losses = [loss for _, loss in printed]
-    assert all(isinstance(loss, float) for loss in losses), "print loss.item(), a Python float"
     assert all(a > b for a, b in zip(losses, losses[1:])), \
         f"the loss must decrease (call my_model.zero_grad() before every backward): {losses}"
     assert losses[-1] < 1 / 12, f"the last loss {losses[-1]:.4f} should be below the noise variance 1/12"
@@ -178,7 +179,8 @@ def test_manual_loop_reaches_least_squares_line(tutorial, device):
 @claim("training.learned-line-near-truth")
 def test_learned_line_near_pi_and_42_5(tutorial, device):
     my_model, x, y = _model_and_data(tutorial, device)
-    _, (A, b) = tutorial.train_manual(my_model, x, y, 0.05, 500)
+    run_printing(tutorial.train_manual, my_model, x, y, 0.05, 500)
+    A, b = my_model.weight, my_model.bias
     # 4 standard errors for N = 10, noise sd 1/sqrt(12), x ~ U[0, 5): slope 4 * 0.063, intercept 4 * 0.18
     assert abs(A.item() - math.pi) < 0.25, f"A = {A.item():.4f} should be near pi (zero_grad() every epoch?)"
     assert abs(b.item() - 42.5) < 0.75, f"b = {b.item():.4f} should be near 42.5 (42 + mean noise 0.5)"
@@ -234,13 +236,13 @@ def test_sgd_step_matches_manual_update(tutorial, device):
 def test_sgd_loop_follows_manual_loop(tutorial, device):
     my_model, x, y = _model_and_data(tutorial, device)
     twin = copy.deepcopy(my_model)
-    printed_manual, params_manual = tutorial.train_manual(my_model, x, y, 0.05, 500)
-    printed_sgd, params_sgd = tutorial.train_sgd(twin, x, y, 0.05, 500)
+    printed_manual = idx_losses(tutorial.train_manual, my_model, x, y, 0.05, 500, name="train_manual")
+    printed_sgd = idx_losses(tutorial.train_sgd, twin, x, y, 0.05, 500, name="train_sgd")
     assert [i for i, _ in printed_sgd] == [i for i, _ in printed_manual]
     assert_close(torch.tensor([loss for _, loss in printed_sgd]), torch.tensor([loss for _, loss in printed_manual]),
                  rtol=1e-4, atol=1e-4, msg="optim.SGD(lr=0.05) must print the losses the manual loop prints "
                  "(both loops call my_model.zero_grad() every epoch)")
-    for p_sgd, p_manual in zip(params_sgd, params_manual):
+    for p_sgd, p_manual in zip(twin.parameters(), my_model.parameters()):
         assert_close(p_sgd, p_manual, rtol=1e-5, atol=1e-4)
 
 

@@ -1,13 +1,12 @@
 """Data and cached fits of the dlwpt tutorial (seed 002), built through the code under test (the
 `tutorial` fixture's module, passed in)."""
-import contextlib
-import io
 import re
 
 import torch
 from torch import nn, optim
 
 from tests.helpers.cache import per_tutorial
+from tests.helpers.printed import run_printing
 
 LOSS_LINE = re.compile(r"^Epoch (\d+), Loss (\S+)$")  # 'Epoch %d, Loss %f' % (epoch, float(loss))
 NN_LINE = re.compile(r"^Epoch (\d+), Training loss (\S+), Validation loss (\S+)$")
@@ -34,10 +33,7 @@ def printed(loop, *args, name=None):
     """Run one of the tutorial's training_loop versions and read what it prints, as the tutorial does
     every 100 epochs: (what it returned, [(epoch, loss), ...]) from its 'Epoch %d, Loss %f' lines, or
     [(epoch, training loss, validation loss), ...] from the nn loops' lines."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        result = loop(*args)
-    lines = out.getvalue().splitlines()
+    result, lines = run_printing(loop, *args)
     rows = [(int(m[1]),) + tuple(float(v) for v in m.groups()[1:])
             for m in (LOSS_LINE.match(ln) or NN_LINE.match(ln) for ln in lines) if m]
     assert rows, (f"{name or loop.__name__} printed no 'Epoch N, Loss X' lines every 100 epochs (as the tutorial "
