@@ -70,6 +70,11 @@ CASES = {
         "training.noise-shifts-intercept",
         MAKE_DATA.replace("torch.rand(N, input_size)", "torch.rand(10, input_size)"),
         ["make_linear_data(…) returned 10 points where N=10000 was asked"], []),
+    "intro: the loss tensor printed, not loss.item()": (
+        "training.loss-printed-every-50",
+        INTRO[INTRO.index("def train_manual"):INTRO.index("def train_sgd")].replace(
+            "print(idx, loss.item())", "print(idx, loss)"),
+        ["train_manual printed no 'idx loss' lines every 50 epochs: print(idx, loss.item())"], []),
     "intro: the model reset inside train_sgd": (
         "optim.sgd-same-as-manual",
         INTRO[INTRO.index("def train_sgd"):].replace(
