@@ -79,8 +79,7 @@ def train_manual(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
     Gradient descent by hand on the mean squared error ("A common loss used for regression problems is
     the mean squared error"): each epoch zero the model's gradients, predict ``y_hat``, compute the loss
     with ``F.mse_loss``, ``loss.backward()`` ("it computes the gradient for us!"), then update every
-    parameter against its gradient, scaled by ``learning_rate``, in place (on
-    the parameter's ``.data``). Every 50 epochs the tutorial prints ``idx`` and the loss.
+    parameter against its gradient, scaled by ``learning_rate``, in place (on the parameter's ``.data``).
 
     Takes the model to train (``my_model``), ``x_var``, ``y_var``, ``learning_rate`` and ``num_epochs``.
     Prints ``idx`` and the loss every 50 epochs as In [20] does, with ``loss.item()`` (``loss.data[0]``
