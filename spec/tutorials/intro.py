@@ -1,14 +1,13 @@
-"""PyTorch introduction: tensors, broadcasting, Variable (seed 003_7da401996fb2d863.txt).
+"""Exercises for the PyTorch introduction: tensors, broadcasting, Variable (seed 003).
 
-The tutorial's own code, cleaned up so that tests can import it: the linear data, the models, the
-manual gradient-descent update and the two training loops (by hand, and with ``optim.SGD``).
-Written to run on torch 1.13 -> newest: ``Variable`` is gone from the code (it is a plain Tensor
-since 0.4), and ``loss.data[0]`` (an IndexError since 1.0) is ``loss.item()``.
-
-Tests reach this module only through the ``tutorial`` fixture, so a learner's version of it can be
-swapped in; each function keeps a plain signature and a docstring quoting the tutorial.
+Read the tutorial and write each function and class below the way its In [..] cells do. The tutorial
+names no functions: it runs every cell at module level with the globals below (N, input_size,
+output_size, learning_rate, num_epochs). Here each cell you write is a function that takes what the
+cell had at hand, with the tutorial's variable names as arguments, so it can be checked; its
+docstring's first line says so. ``Variable`` is a plain tensor since torch 0.4: pass tensors. Each
+docstring quotes the tutorial and says what to take and what to return.
 """
-from typing import List, Tuple
+from typing import Tuple
 
 import numpy as np
 import torch
@@ -22,116 +21,96 @@ learning_rate = 0.05
 num_epochs = 500
 
 
-def make_linear_data(n: int = N, input_size: int = input_size) -> Tuple[torch.Tensor, torch.Tensor]:
-    """In [19]: "lets generate some linear data" -- the points the model will learn.
+def make_linear_data(N: int = N, input_size: int = input_size) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The tutorial runs In [19] at module level; here it is a function so it can be checked.
 
-        A = torch.Tensor([np.pi])
-        b = torch.Tensor([42])
-        x = torch.rand(N, input_size) * 5
-        y = A * x + b + torch.rand(N, input_size) # add some noise to spice it up
+    "lets generate some linear data": N points x, uniform in [0, 5), and y = A * x + b with the
+    "params we are trying to learn" A = pi and b = 42, plus noise from torch.rand ("add some noise to
+    spice it up"). Write it as In [19] does: `N` and `input_size` are this function's arguments.
 
-    Returns ``(x, y)``, both float32 of shape ``(n, input_size)`` on the CPU: x uniform in [0, 5),
-    y = pi * x + 42 plus uniform noise in [0, 1). Seed torch before calling for repeatable data.
+    Returns ``(x, y)``, both float32 of shape ``(N, input_size)`` on the CPU. Seed torch before calling
+    for repeatable data.
     """
     A = torch.Tensor([np.pi])
     b = torch.Tensor([42])
-    x = torch.rand(n, input_size) * 5
-    y = A * x + b + torch.rand(n, input_size)
+    x = torch.rand(N, input_size) * 5
+    y = A * x + b + torch.rand(N, input_size)
     return x, y
 
 
 def make_model(input_size: int = input_size, output_size: int = output_size) -> nn.Linear:
-    """In [17]: "The Linear Module defines a module that is of the form y = Ax + b where A and b
-    are learnable parameters".
+    """The tutorial builds my_model at module level (In [17]); here it is a function so it can be checked.
 
-        my_model = torch.nn.Linear(input_size, output_size)
-        print(list(my_model.parameters()))   # we can see A and b
+    "The Linear Module defines a module that is of the form y = Ax + b where A and b are learnable
+    parameters". Returns that module for ``input_size`` inputs and ``output_size`` outputs.
     """
     return torch.nn.Linear(input_size, output_size)
 
 
 class LinearRegression(nn.Module):
-    """"When you're building your own model, you're going to subclass nn.Module. Critically, you also
+    """The tutorial describes this class in words only; here it is a class so it can be checked.
+
+    "When you're building your own model, you're going to subclass nn.Module. Critically, you also
     need to override the __init__() and forward() functions."
 
     "In __init__(), you should take arguments that modify how the model runs (e.g. # of layers, # of
     hidden units, output sizes). You'll also set up most of the layers that you use in the forward
-    pass here." -- here one ``nn.Linear(input_size, output_size)`` stored as ``self.linear``.
+    pass here." -- here one Linear layer from ``input_size`` to ``output_size``, as ``self.linear``.
 
     "In forward(), you define the "forward pass" of your model, or the operations needed to
-    transform input to output." -- here y_hat = Wx + b, i.e. ``self.linear(x)``.
+    transform input to output." -- here y_hat = Wx + b, by that layer.
     """
 
     def __init__(self, input_size: int = input_size, output_size: int = output_size):
-        """One ``nn.Linear(input_size, output_size)`` layer as ``self.linear`` (after ``super().__init__()``)."""
+        """Tutorial: "set up most of the layers that you use in the forward pass here": ``self.linear``."""
         super().__init__()
         self.linear = nn.Linear(input_size, output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The forward pass y_hat = Wx + b: ``self.linear(x)``."""
+        """Tutorial: "the operations needed to transform input to output": the layer applied to ``x``."""
         return self.linear(x)
-
-
-def manual_sgd_step(my_model: nn.Module, learning_rate: float = learning_rate) -> None:
-    """In [20], the update after ``loss.backward()``: move every parameter against its gradient.
-
-        for param in my_model.parameters():
-            param.data.add_(-learning_rate * param.grad.data)
-    """
-    for param in my_model.parameters():
-        param.data.add_(-learning_rate * param.grad.data)
 
 
 def train_manual(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
                  learning_rate: float = learning_rate,
-                 num_epochs: int = num_epochs) -> Tuple[List[Tuple[int, float]], List[torch.Tensor]]:
-    """In [20]: gradient descent by hand on the mean squared error.
+                 num_epochs: int = num_epochs) -> None:
+    """The tutorial runs In [20] at module level; here it is a function so it can be checked.
 
-        for idx in range(num_epochs):
-            my_model.zero_grad()
-            y_hat = my_model(x_var)
-            loss = F.mse_loss(y_hat, y_var) # this is the mean squared error
-            loss.backward() # it computes the gradient for us!
-            for param in my_model.parameters():
-                param.data.add_(-learning_rate * param.grad.data)
-            if idx % 50 == 0:
-                print(idx, loss.data[0])
+    Gradient descent by hand on the mean squared error ("A common loss used for regression problems is
+    the mean squared error"): each epoch zero the model's gradients, predict ``y_hat``, compute the loss
+    with ``F.mse_loss``, ``loss.backward()`` ("it computes the gradient for us!"), then update every
+    parameter against its gradient, scaled by ``learning_rate``, in place (on the parameter's ``.data``).
 
-    Returns ``(printed, params)``: ``printed`` the ``(idx, loss)`` pairs the loop prints every 50
-    epochs (``loss.item()``: ``loss.data[0]`` raises IndexError since torch 1.0), ``params`` is
-    ``list(my_model.parameters())`` after training (what In [21] prints).
+    Takes the model to train (``my_model``), ``x_var``, ``y_var``, ``learning_rate`` and ``num_epochs``.
+    Prints ``idx`` and the loss every 50 epochs as In [20] does, with ``loss.item()`` (``loss.data[0]``
+    raises IndexError since torch 1.0); returns nothing: ``my_model`` is trained in place (In [21] then
+    prints its parameters), and the checks read what it prints.
     """
-    printed = []
     for idx in range(num_epochs):
         my_model.zero_grad()
         y_hat = my_model(x_var)
         loss = F.mse_loss(y_hat, y_var)
         loss.backward()
-        manual_sgd_step(my_model, learning_rate)
+        for param in my_model.parameters():
+            param.data.add_(-learning_rate * param.grad.data)
         if idx % 50 == 0:
-            printed.append((idx, loss.item()))
-    return printed, list(my_model.parameters())
+            print(idx, loss.item())
 
 
 def train_sgd(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
               learning_rate: float = learning_rate,
-              num_epochs: int = num_epochs) -> Tuple[List[Tuple[int, float]], List[torch.Tensor]]:
-    """In [22]: the same loop, with the optimizer doing the update.
+              num_epochs: int = num_epochs) -> None:
+    """The tutorial runs In [22] at module level; here it is a function so it can be checked.
 
-        opt = optim.SGD(my_model.parameters(), lr=learning_rate)
-        for idx in range(num_epochs):
-            my_model.zero_grad()
-            y_hat = my_model(x_var)
-            loss = F.mse_loss(y_hat, y_var) # this is the mean squared error
-            loss.backward() # it computes the gradient for us!
-            opt.step() # this does the parameter for us!
-            if idx % 50 == 0:
-                print(idx, loss.data[0])
+    "PyTorch includes a variety of optimizers that do exactly this, from the standard SGD to more
+    advanced techniques" ... "With these gradients, the optimizer can update the weights." The same
+    loop as train_manual, with ``opt = optim.SGD(...)`` on the model's parameters doing the update
+    ("this does the parameter for us!"). In [22] first resets the model ("# reset model"); here the
+    model you are given is the fresh one: train it, do not make another.
 
-    Returns ``(printed, params)`` exactly like ``train_manual``.
+    Prints and returns like ``train_manual``.
     """
     opt = optim.SGD(my_model.parameters(), lr=learning_rate)
-    printed = []
     for idx in range(num_epochs):
         my_model.zero_grad()
         y_hat = my_model(x_var)
@@ -139,5 +118,4 @@ def train_sgd(my_model: nn.Module, x_var: torch.Tensor, y_var: torch.Tensor,
         loss.backward()
         opt.step()
         if idx % 50 == 0:
-            printed.append((idx, loss.item()))
-    return printed, list(my_model.parameters())
+            print(idx, loss.item())

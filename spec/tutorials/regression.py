@@ -1,11 +1,11 @@
-"""The code of "Understanding PyTorch with an example: a step-by-step tutorial" (seeds 000 and 001).
+"""Exercises for "Understanding PyTorch with an example: a step-by-step tutorial" (seeds 000 and 001).
 
-The reference implementation the claims in spec/claims/regression.toml exercise. Tests reach it only
-through the ``tutorial`` fixture, so a learner's module with the same names can be swapped in: every
-function and class keeps the tutorial's signature and a docstring quoting the tutorial.
-
-The tutorial runs its loops at module level with a global ``device``; here each loop is a function that
-takes the training tensors (already on the device) or the device, and returns what the tutorial prints.
+Read the tutorial section by section and write each function and class below the way its code does.
+The tutorial runs most of its code at module level (a global ``device``, one loop after another);
+here each of those pieces is a function that takes what the tutorial had at hand (the training
+tensors, the model, the device) and returns what it prints, so that it can be checked. Each docstring
+quotes the tutorial and says what to take and what to return; its first line says when the name is
+ours and not the tutorial's.
 """
 import numpy as np
 import torch
@@ -28,8 +28,8 @@ def data_gen():
         x = np.random.rand(100, 1)
         y = a + b * x + .1 * np.random.randn(100, 1)
 
-    Then shuffle ``idx = np.arange(100)`` with ``np.random.shuffle``; the first 80 shuffled indices are
-    the training set, the remaining 20 the validation set.
+    Seed NumPy with 42 first; the first 80 shuffled indices are the training set, the remaining 20 the
+    validation set.
 
     Returns ``x_train, y_train, x_val, y_val`` (NumPy float64 arrays of shape (80, 1) and (20, 1)).
     """
@@ -47,11 +47,11 @@ def data_gen():
 
 
 def full_data():
-    """All 100 generated points, before any split (the Random Split section starts from them).
+    """The tutorial uses data_gen's x and y at module level; here a function returns them so it can be checked.
 
-    "x_tensor = torch.from_numpy(x).float()" -- the same ``x`` and ``y`` that data_gen() generates
-    (``np.random.seed(42)``, ``x = np.random.rand(100, 1)``, ``y = a + b * x + .1 * np.random.randn(100, 1)``
-    with a = 1, b = 2), not shuffled.
+    The Random Split section starts from them ("x_tensor = torch.from_numpy(x).float()"): all 100
+    points, generated exactly as data_gen generates them (same seed, same a and b), before any
+    shuffle or split.
 
     Returns ``x, y`` (NumPy float64 arrays of shape (100, 1)).
     """
@@ -65,15 +65,19 @@ def full_data():
 # --- Linear Regression in Numpy (seed 001) -------------------------------------------------------
 
 def numpy_linear_regression(x_train, y_train, lr=1e-1, n_epochs=1000):
-    """Linear regression by batch gradient descent in NumPy.
+    """The tutorial describes its NumPy version in words only; here it is a function so it can be checked.
 
     "It's time to implement our linear regression model using gradient descent using Numpy."
-    "Random initialization of parameters/weights (we have only two, a and b)" with
-    ``np.random.seed(42); a = np.random.randn(1); b = np.random.randn(1)`` -- "the random seed is 42".
-    "For each epoch, there are four training steps": compute the predictions ``yhat = a + b * x_train``,
-    the loss (MSE of ``error = y_train - yhat``), the gradients ``a_grad = -2 * error.mean()`` and
-    ``b_grad = -2 * (x_train * error).mean()``, and update ``a = a - lr * a_grad`` (same for b).
+    "Random initialization of parameters/weights (we have only two, a and b)" ... "Make sure to always
+    initialize your random seed to ensure reproducibility of your results. As usual, the random seed
+    is 42". "For each epoch, there are four training steps: Compute model's predictions — this is the
+    forward pass; Compute the loss, using predictions and and labels and the appropriate loss function
+    for the task at hand; Compute the gradients for every parameter; Update the parameters".
+    a and b start as one standard-normal draw each (``np.random.randn``, a first) right after seeding
+    with 42. The loss is the mean squared error; derive its gradients for a and b by hand (NumPy has no
+    autograd).
 
+    Takes the training arrays from data_gen, the learning rate ``lr`` and ``n_epochs``.
     Returns ``a, b`` (NumPy arrays of shape (1,)).
     """
     np.random.seed(42)
@@ -92,12 +96,14 @@ def numpy_linear_regression(x_train, y_train, lr=1e-1, n_epochs=1000):
 # --- Loading Data, Devices and CUDA ------------------------------------------------------------
 
 def to_tensor(array, device):
-    """A NumPy array as a float32 tensor on ``device``.
+    """The tutorial converts its arrays at module level; here it is a function so it can be checked.
 
     "Our data was in Numpy arrays, but we need to transform them into PyTorch's Tensors and then we
     send them to the chosen device":
 
         x_train_tensor = torch.from_numpy(x_train).float().to(device)
+
+    Takes one NumPy array and the device. Returns it as a float32 tensor on ``device``.
     """
     return torch.from_numpy(array).float().to(device)
 
@@ -105,15 +111,16 @@ def to_tensor(array, device):
 # --- Creating Parameters -----------------------------------------------------------------------
 
 def make_parameters(device):
-    """The parameters a and b, seeded, created directly on the device.
+    """The tutorial creates a and b at module level; here it is a function so it can be checked.
 
-    "specify the device at the moment of creation -- RECOMMENDED!"
+    "Initializes parameters "a" and "b" randomly"; "set requires_grad=True tells PyTorch we want it to
+    compute gradients for us"; "or specify the device at the moment of creation -- RECOMMENDED!"
 
         torch.manual_seed(42)
         a = torch.randn(1, requires_grad=True, dtype=torch.float, device=device)
         b = torch.randn(1, requires_grad=True, dtype=torch.float, device=device)
 
-    Returns ``a, b`` (leaf tensors of shape (1,) on ``device`` that require grad).
+    Returns ``a, b`` (leaf tensors of shape (1,) on ``device`` that require grad, seeded with 42).
     """
     torch.manual_seed(42)
     a = torch.randn(1, requires_grad=True, dtype=torch.float, device=device)
@@ -124,19 +131,15 @@ def make_parameters(device):
 # --- Autograd: the manual update (THIRD ATTEMPT) -----------------------------------------------
 
 def train_manual_autograd(x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000):
-    """Gradient descent with autograd and a manual update inside ``torch.no_grad()``.
+    """The tutorial runs this loop at module level; here it is a function so it can be checked.
 
-    The parameters come from ``make_parameters`` on the data's device (``torch.manual_seed(42)``).
-    Each epoch: ``yhat = a + b * x_train_tensor``, ``loss = ((y_train_tensor - yhat) ** 2).mean()``,
-    ``loss.backward()``, then "We need to use NO_GRAD to keep the update out of the gradient
-    computation":
+    The Autograd section's loop: "We just tell PyTorch to work its way BACKWARDS from the specified
+    loss!" ... "THIRD ATTEMPT: We need to use NO_GRAD to keep the update out of the gradient
+    computation" ... "PyTorch is "clingy" to its computed gradients, we need to tell it to let it go".
+    It starts with ``torch.manual_seed(42)`` and creates a and b on the data's device, as
+    make_parameters does.
 
-        with torch.no_grad():
-            a -= lr * a.grad
-            b -= lr * b.grad
-        a.grad.zero_()
-        b.grad.zero_()
-
+    Takes the training tensors (already on the device), ``lr`` and ``n_epochs``.
     Returns ``a, b``; the tutorial prints
     ``tensor([1.0235], requires_grad=True) tensor([1.9690], requires_grad=True)``.
     """
@@ -157,14 +160,15 @@ def train_manual_autograd(x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000
 # --- Optimizer ---------------------------------------------------------------------------------
 
 def train_sgd(x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000):
-    """The same loop with an optimizer doing the update and the zeroing.
+    """The tutorial runs this loop at module level; here it is a function so it can be checked.
 
-    "We use one of PyTorch's optimizers, like SGD or Adam." Parameters from ``make_parameters`` on the
-    data's device, then ``optimizer = optim.SGD([a, b], lr=lr)``; each epoch computes the loss as
-    ``((y_train_tensor - yhat) ** 2).mean()``, calls ``loss.backward()``, ``optimizer.step()`` and
-    ``optimizer.zero_grad()``.
+    The Optimizer section's loop: "We use one of PyTorch's optimizers, like SGD or Adam." ... "An
+    optimizer takes the parameters we want to update, the learning rate we want to use ... and
+    performs the updates through its step() method." ... "we also don't need to zero the gradients one
+    by one anymore. We just invoke the optimizer's zero_grad() method". It starts with
+    ``torch.manual_seed(42)`` and creates a and b on the data's device, as make_parameters does.
 
-    Returns ``a, b``.
+    Takes the training tensors (already on the device), ``lr`` and ``n_epochs``. Returns ``a, b``.
     """
     a, b = make_parameters(x_train_tensor.device)
     optimizer = optim.SGD([a, b], lr=lr)
@@ -181,14 +185,14 @@ def train_sgd(x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000):
 # --- Loss --------------------------------------------------------------------------------------
 
 def train_mse_loss(x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000):
-    """The same loop with ``nn.MSELoss`` computing the loss.
+    """The tutorial runs this loop at module level; here it is a function so it can be checked.
 
-    "Notice that nn.MSELoss actually creates a loss function for us -- it is NOT the loss function
-    itself." ``loss_fn = nn.MSELoss(reduction='mean')``; each epoch
-    ``loss = loss_fn(y_train_tensor, yhat)``, ``loss.backward()``, ``optimizer.step()``,
-    ``optimizer.zero_grad()`` with ``optim.SGD([a, b], lr=lr)`` and a, b from ``make_parameters``.
+    The Loss section's loop: "Since ours is a regression, we are using the Mean Square Error (MSE)
+    loss." "Notice that nn.MSELoss actually creates a loss function for us -- it is NOT the loss
+    function itself. Moreover, you can specify a reduction method to be applied". The rest is the
+    Optimizer section's loop (``torch.manual_seed(42)``, a and b on the data's device, optim.SGD).
 
-    Returns ``a, b``.
+    Takes the training tensors (already on the device), ``lr`` and ``n_epochs``. Returns ``a, b``.
     """
     a, b = make_parameters(x_train_tensor.device)
     loss_fn = nn.MSELoss(reduction='mean')
@@ -205,13 +209,13 @@ def train_mse_loss(x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000):
 # --- Model -------------------------------------------------------------------------------------
 
 class ManualLinearRegression(nn.Module):
-    """Our model: two parameters a and b, and ``forward(x) = a + b * x``.
+    """Our model: the two parameters a and b, and the prediction a + b * x.
 
     "In PyTorch, a model is represented by a regular Python class that inherits from the Module class."
-    ``__init__``: "To make "a" and "b" real parameters of the model, we need to wrap them with
-    nn.Parameter": ``self.a = nn.Parameter(torch.randn(1, requires_grad=True, dtype=torch.float))``
-    (then ``self.b`` the same way). ``forward(self, x)``: "Computes the outputs / predictions",
-    ``return self.a + self.b * x``.
+    "__init__(self): it defines the parts that make up the model -- in our case, two parameters, a and
+    b." "forward(self, x): it performs the actual computation, that is, it outputs a prediction, given
+    the input x." "To make "a" and "b" real parameters of the model, we need to wrap them with
+    nn.Parameter"; each starts as ``torch.randn(1, dtype=torch.float)``.
     """
 
     def __init__(self):
@@ -226,16 +230,16 @@ class ManualLinearRegression(nn.Module):
 
 
 def train_model(model, x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000):
-    """Train any model with the Full Code's loop and return it.
+    """The tutorial runs this loop at module level; here it is a function so it can be checked.
 
-    ``loss_fn = nn.MSELoss(reduction='mean')``, ``optimizer = optim.SGD(model.parameters(), lr=lr)``
-    ("parameters() instead of a,b"); each epoch ``model.train()``, ``yhat = model(x_train_tensor)``,
-    ``loss = loss_fn(y_train_tensor, yhat)``, ``loss.backward()``, ``optimizer.step()``,
-    ``optimizer.zero_grad()``. The model must already be on the data's device ("we need to send our
-    model to the same device where the data is").
+    The Full Code's loop: the Loss section's loop with the model doing the predictions --
+    "parameters() instead of a,b" -- and ``model.train()`` each epoch ("Its only purpose is to set the
+    model to training mode"). "IMPORTANT: we need to send our model to the same device where the data
+    is": the model you are given is already there; train that model, do not make a new one.
 
-    Returns the trained model (the same object); for ManualLinearRegression created under
-    ``torch.manual_seed(42)`` its state_dict prints a = 1.0235, b = 1.9690.
+    Takes the model, the training tensors, ``lr`` and ``n_epochs``. Returns the trained model (the
+    same object); for ManualLinearRegression created under ``torch.manual_seed(42)`` its state_dict
+    prints a = 1.0235, b = 1.9690.
     """
     loss_fn = nn.MSELoss(reduction='mean')
     optimizer = optim.SGD(model.parameters(), lr=lr)
@@ -252,27 +256,32 @@ def train_model(model, x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000):
 # --- Nested and Sequential Models --------------------------------------------------------------
 
 class LayerLinearRegression(nn.Module):
-    """A nested model: a ``nn.Linear(1, 1)`` layer as an attribute.
+    """A nested model: PyTorch's Linear model as an attribute of our own.
 
-    "Instead of our custom parameters, we use a Linear layer with single input and single output":
-    ``self.linear = nn.Linear(1, 1)``; "Now it only takes a call to the layer to make predictions":
-    ``forward(self, x)`` returns ``self.linear(x)``.
+    "Let's use PyTorch's Linear model as an attribute of our own, thus creating a nested model."
+    "Instead of our custom parameters, we use a Linear layer with single input and single output",
+    kept as ``self.linear``; "Now it only takes a call to the layer to make predictions".
     """
 
     def __init__(self):
-        """A single ``nn.Linear(1, 1)`` layer as ``self.linear``."""
+        """Tutorial: "we use a Linear layer with single input and single output" (as ``self.linear``)."""
         super().__init__()
         self.linear = nn.Linear(1, 1)
 
     def forward(self, x):
-        """Tutorial: "Now it only takes a call to the layer to make predictions": ``self.linear(x)``."""
+        """Tutorial: "Now it only takes a call to the layer to make predictions"."""
         return self.linear(x)
 
 
 def sequential_model(device):
-    """The Sequential Models section's one-layer model: "Alternatively, you can use a Sequential model":
+    """The tutorial builds this model at module level; here it is a function so it can be checked.
+
+    "For straightforward models, that use run-of-the-mill layers, where the output of a layer is
+    sequentially fed as an input to the next, we can use a, er... Sequential model":
 
         model = nn.Sequential(nn.Linear(1, 1)).to(device)
+
+    Returns that one-layer model, on ``device``.
     """
     return nn.Sequential(nn.Linear(1, 1)).to(device)
 
@@ -280,13 +289,15 @@ def sequential_model(device):
 # --- Training Step -----------------------------------------------------------------------------
 
 def make_train_step(model, loss_fn, optimizer):
-    """Build the function that performs one step of the training loop.
+    """Builds function that performs a step in the train loop.
 
-    "a function that takes those three elements and returns another function that performs a training
-    step, taking a set of features and labels as arguments and returning the corresponding loss":
-    ``train_step(x, y)`` sets ``model.train()``, makes predictions ``yhat = model(x)``, computes
-    ``loss = loss_fn(y, yhat)``, calls ``loss.backward()``, "Updates parameters and zeroes gradients"
-    (``optimizer.step()``, ``optimizer.zero_grad()``) and returns ``loss.item()``.
+    "how about writing a function that takes those three elements and returns another function that
+    performs a training step, taking a set of features and labels as arguments and returning the
+    corresponding loss?" The inner ``train_step(x, y)`` is "mostly a copy from code inside for-loop":
+    it "Sets model to TRAIN mode", "Makes predictions", "Computes loss", "Computes gradients",
+    "Updates parameters and zeroes gradients" and "Returns the loss" (a Python float).
+
+    Returns ``train_step`` (the function, not a call of it).
     """
     def train_step(x, y):
         model.train()
@@ -300,13 +311,14 @@ def make_train_step(model, loss_fn, optimizer):
 
 
 def train_with_train_step(model, x_train_tensor, y_train_tensor, lr=1e-1, n_epochs=1000):
-    """The Training Step section's loop: one ``train_step`` per epoch, losses collected.
+    """The tutorial runs this loop at module level; here it is a function so it can be checked.
 
-    ``loss_fn = nn.MSELoss(reduction='mean')``, ``optimizer = optim.SGD(model.parameters(), lr=lr)``,
-    ``train_step = make_train_step(model, loss_fn, optimizer)``; "For each epoch... Performs one train
-    step and returns the corresponding loss": ``losses.append(train_step(x_train_tensor, y_train_tensor))``.
+    The Training Step section's loop: "Creates the train_step function for our model, loss function
+    and optimizer" (the Full Code's MSE loss and SGD), then "For each epoch... Performs one train step
+    and returns the corresponding loss", collected in ``losses``.
 
-    Returns ``losses`` (a list of n_epochs Python floats); the model is trained in place.
+    Takes the model (trained in place), the training tensors, ``lr`` and ``n_epochs``.
+    Returns ``losses`` (a list of n_epochs Python floats).
     """
     loss_fn = nn.MSELoss(reduction='mean')
     optimizer = optim.SGD(model.parameters(), lr=lr)
@@ -321,13 +333,16 @@ def train_with_train_step(model, x_train_tensor, y_train_tensor, lr=1e-1, n_epoc
 # --- Dataset (seed 001) ------------------------------------------------------------------------
 
 class CustomDataset(Dataset):
-    """A dataset of (features, label) pairs held in two tensors.
+    """The tutorial describes this class in words only; here it is a class so it can be checked.
 
     "In PyTorch, a dataset is represented by a regular Python class that inherits from the Dataset
     class. You can think of it as a kind of a Python list of tuples, each tuple corresponding to one
-    point (features, label)." ``__init__(self, x_tensor, y_tensor)`` keeps the two tensors;
-    ``__getitem__(self, index)`` returns the tuple ``(self.x[index], self.y[index])``; ``__len__(self)``
-    returns ``len(self.x)``.
+    point (features, label)." Its three methods: "__init__(self) : it takes whatever arguments needed
+    to build a list of tuples — ... it may be two tensors, one for features, another one for labels",
+    "__get_item__(self, index): it allows the dataset to be indexed, so it can work like a list
+    (dataset[i]) — it must return a tuple (features, label) corresponding to the requested data
+    point" (Python calls it ``__getitem__``), and "__len__(self): it should simply return the size
+    of the whole dataset".
     """
 
     def __init__(self, x_tensor, y_tensor):
@@ -336,42 +351,18 @@ class CustomDataset(Dataset):
         self.y = y_tensor
 
     def __getitem__(self, index):
-        """The tuple (features, label) of point ``index``: ``(self.x[index], self.y[index])``."""
+        """The tuple (features, label) of point ``index``."""
         return (self.x[index], self.y[index])
 
     def __len__(self):
-        """Tutorial: "it should simply return the size of the whole dataset": ``len(self.x)``."""
+        """Tutorial: "it should simply return the size of the whole dataset"."""
         return len(self.x)
-
-
-class OnDemandDataset(Dataset):
-    """A dataset that loads each point only when it is asked for.
-
-    "There is no need to load the whole dataset in the constructor method (__init__). If your dataset
-    is big (tens of thousands of image files, for instance), loading it at once would not be memory
-    efficient. It is recommended to load them on demand". ``__init__(self, load, length)`` only keeps
-    ``load`` (a function ``index -> (features, label)``) and ``length``; ``__getitem__(self, index)``
-    returns ``load(index)``; ``__len__(self)`` returns ``length``.
-    """
-
-    def __init__(self, load, length):
-        """Keep ``load`` and ``length`` only; load nothing here."""
-        self.load = load
-        self.length = length
-
-    def __getitem__(self, index):
-        """Load point ``index`` now, on demand: ``self.load(index)``."""
-        return self.load(index)
-
-    def __len__(self):
-        """The number of points, ``self.length``."""
-        return self.length
 
 
 # --- Random Split and DataLoader ---------------------------------------------------------------
 
 def make_loaders(x_tensor, y_tensor, generator=None):
-    """Split all points 80/20 with random_split and wrap both parts in DataLoaders.
+    """The tutorial builds its loaders at module level; here it is a function so it can be checked.
 
     "PyTorch's random_split() method is an easy and familiar way of performing a training-validation
     split":
@@ -381,8 +372,9 @@ def make_loaders(x_tensor, y_tensor, generator=None):
         train_loader = DataLoader(dataset=train_dataset, batch_size=16)
         val_loader = DataLoader(dataset=val_dataset, batch_size=20)
 
-    ``generator`` (a seeded ``torch.Generator``) makes the split reproducible; it is passed to
-    random_split. Returns ``train_loader, val_loader``.
+    Takes all 100 points as tensors and ``generator``: a seeded ``torch.Generator`` for random_split
+    (so the split is reproducible), or None for torch's default one.
+    Returns ``train_loader, val_loader``.
     """
     dataset = TensorDataset(x_tensor, y_tensor)
     if generator is None:
@@ -396,37 +388,21 @@ def make_loaders(x_tensor, y_tensor, generator=None):
 
 # --- Evaluation --------------------------------------------------------------------------------
 
-def validation_loss(model, loss_fn, x_val, y_val):
-    """The validation step of the Evaluation section, for one mini-batch already on the device.
-
-    "torch.no_grad(): ... it is a good practice to wrap the validation inner loop with this context
-    manager to disable any gradient calculation" and "eval(): ... setting the model to evaluation
-    mode":
-
-        with torch.no_grad():
-            model.eval()
-            yhat = model(x_val)
-            val_loss = loss_fn(y_val, yhat)
-
-    Returns ``val_loss`` (a 0-dim tensor with no graph behind it).
-    """
-    with torch.no_grad():
-        model.eval()
-        yhat = model(x_val)
-        val_loss = loss_fn(y_val, yhat)
-    return val_loss
-
-
 def train_minibatches(model, train_loader, val_loader, device, lr=1e-1, n_epochs=1000):
-    """Mini-batch training with a validation loop (the Evaluation section's loop).
+    """The tutorial runs this loop at module level; here it is a function so it can be checked.
 
-    ``loss_fn = nn.MSELoss(reduction='mean')``, ``optimizer = optim.SGD(model.parameters(), lr=lr)``,
-    ``train_step = make_train_step(model, loss_fn, optimizer)``. Each epoch: for every
-    ``x_batch, y_batch`` of ``train_loader`` (sent ``.to(device)``) append ``train_step(x_batch, y_batch)``
-    to ``losses``; then for every batch of ``val_loader`` (sent ``.to(device)``) append
-    ``validation_loss(model, loss_fn, x_val, y_val).item()`` to ``val_losses``.
+    The Evaluation section's loop: each epoch, every mini-batch of ``train_loader`` is sent to the
+    device and trained with one ``train_step`` (the Full Code's MSE loss and SGD); then "another inner
+    loop to handle the mini-batches that come from the validation loader, sending them to the same
+    device as our model", with "two small, yet important, things to consider: torch.no_grad(): even
+    though it won't make a difference in our simple model, it is a good practice to wrap the
+    validation inner loop with this context manager to disable any gradient calculation" ... "eval():
+    the only thing it does is setting the model to evaluation mode (just like its train() counterpart
+    did)".
 
-    Returns ``losses, val_losses`` (lists of Python floats); the model is trained in place.
+    Takes the model (trained in place), the two loaders, the device, ``lr`` and ``n_epochs``.
+    Returns ``losses, val_losses`` (lists of Python floats: one per training batch, one per
+    validation batch).
     """
     loss_fn = nn.MSELoss(reduction='mean')
     optimizer = optim.SGD(model.parameters(), lr=lr)
@@ -438,8 +414,12 @@ def train_minibatches(model, train_loader, val_loader, device, lr=1e-1, n_epochs
             x_batch = x_batch.to(device)
             y_batch = y_batch.to(device)
             losses.append(train_step(x_batch, y_batch))
-        for x_val, y_val in val_loader:
-            x_val = x_val.to(device)
-            y_val = y_val.to(device)
-            val_losses.append(validation_loss(model, loss_fn, x_val, y_val).item())
+        with torch.no_grad():
+            for x_val, y_val in val_loader:
+                x_val = x_val.to(device)
+                y_val = y_val.to(device)
+                model.eval()
+                yhat = model(x_val)
+                val_loss = loss_fn(y_val, yhat)
+                val_losses.append(val_loss.item())
     return losses, val_losses

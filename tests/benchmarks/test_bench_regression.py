@@ -10,6 +10,7 @@ from torch.testing import assert_close
 from torch.utils.data import DataLoader
 
 from tests.helpers.bench import fmt_bytes
+from tests.helpers.datasets import OnDemandDataset
 from tests.helpers.memory import measure
 from tests.helpers.fits import lstsq_line
 from tests.helpers.regression import split_loaders, train_tensors
@@ -61,7 +62,7 @@ def _datasets(tutorial, paths):
     labels = torch.arange(float(len(paths)))
     load = lambda i: (torch.from_numpy(np.load(paths[i])), labels[i])  # noqa: E731
     eager = lambda: tutorial.CustomDataset(torch.stack([load(i)[0] for i in range(len(paths))]), labels)  # noqa: E731
-    return eager, lambda: tutorial.OnDemandDataset(load, len(paths))
+    return eager, lambda: OnDemandDataset(load, len(paths))
 
 
 def _build(tutorial, paths, which, epoch):

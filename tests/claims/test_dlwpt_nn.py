@@ -7,8 +7,9 @@ from torch import nn, optim
 from torch.nn import functional as F
 from torch.testing import assert_close
 
-from tests.helpers.dlwpt import MLP_SEED, PRINTED_T_P, T_C, linear_fit, mlp_fit, split
+from tests.helpers.dlwpt import MLP_SEED, PRINTED_T_P, T_C, linear_fit, mlp_fit, printed, split
 from tests.helpers.threads import one_thread  # noqa: F401 (a fixture)
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors
@@ -45,11 +46,20 @@ def test_split_gives_9_train_and_2_val_samples(tutorial, device):
     torch.manual_seed(0)
     t_c, t_u = tutorial.temperature_data(device)
     t_u_train, t_c_train, t_u_val, t_c_val = tutorial.split_train_val(t_u, t_c)
+    for name, t in (("t_u", t_u), ("t_c", t_c)):
+        assert t.shape == torch.Size([11, 1]), (
+            f"after split_train_val(t_u, t_c) the argument {name} has shape {tuple(t.shape)}, not (11, 1):\n"
+            f"unsqueeze (no trailing underscore) returns a new tensor and leaves {name} as it was; the tutorial's "
+            f"{name}.unsqueeze_(1) turns {name} itself into a column, in place")
     t_un_val = 0.1 * t_u_val
-    assert t_un_val.shape == torch.Size([2, 1]), "n_val = int(0.2 * 11) = 2 samples, each a column"
-    assert t_u_train.shape == t_c_train.shape == torch.Size([9, 1])
-    assert sorted(torch.cat([t_u_train, t_u_val]).flatten().tolist()) == sorted(t_u.flatten().tolist())
-    assert t_c_val.shape == torch.Size([2, 1])
+    assert t_un_val.shape == torch.Size([2, 1]), (
+        f"split_train_val returned t_u_val of shape {tuple(t_u_val.shape)}, not (2, 1): n_val = int(0.2 * 11) = 2 "
+        f"samples, each a column (index t_u after unsqueeze_(1))")
+    assert_tensor(t_u_train, "t_u_train (split_train_val's first result)", shape=(9, 1))
+    assert_tensor(t_c_train, "t_c_train (split_train_val's second result)", shape=(9, 1))
+    assert sorted(torch.cat([t_u_train, t_u_val]).flatten().tolist()) == sorted(t_u.flatten().tolist()), \
+        "train and validation samples together should be the 11 samples, each once"
+    assert_tensor(t_c_val, "t_c_val (split_train_val's fourth result)", shape=(2, 1))
 
 
 @claim("training.split-train-val")
@@ -139,7 +149,7 @@ def test_linear_output_grad_fn_is_addmm_backward0(device):
 @claim("training.linear-split-loss-table")
 def test_linear_training_with_validation_reproduces_table(tutorial, device):
     _, history = linear_fit(tutorial, device)
-    assert [e for e, _, _ in history] == list(range(100, 1001, 100)), "record every 100 epochs"
+    assert [e for e, _, _ in history] == list(range(100, 1001, 100)), "print the losses every 100 epochs (epochs 100, 200, ..., 1000)"
     got = torch.tensor([(t, v) for _, t, v in history], dtype=torch.float64)
     # the start weights are printed to 4 decimals, so the table agrees to about 2e-4
     assert_close(got, torch.tensor(LINEAR_TABLE, dtype=torch.float64), atol=3e-4, rtol=0,
@@ -169,8 +179,9 @@ def test_named_parameters_table(tutorial):
 @claim("nn.submodule-attribute-by-name")
 def test_output_layer_reached_by_name(tutorial):
     seq_model = tutorial.make_seq_model()
-    assert isinstance(seq_model.output.weight, nn.Parameter)
-    assert seq_model.output.weight.shape == torch.Size([1, 8])
+    assert isinstance(seq_model.output.weight, nn.Parameter), \
+        f"make_seq_model()'s layer named 'output' should be an nn.Linear, got {type(seq_model.output).__name__}"
+    assert_tensor(seq_model.output.weight, "make_seq_model().output.weight", shape=(1, 8))
     assert seq_model.output is seq_model[2]
 
 
@@ -188,7 +199,7 @@ def test_validation_loss_under_no_grad_has_no_graph(tutorial, device):
     with torch.no_grad():
         loss_val = nn.MSELoss()(model(t_u_val), t_c_val)
     assert not loss_val.requires_grad and loss_val.grad_fn is None
-    assert model.hidden.weight.requires_grad
+    assert model.hidden.weight.requires_grad, "make_seq_model()'s hidden.weight should require grad (a parameter)"
 
 
 @claim("nn.mseloss-equals-mse")
@@ -206,7 +217,7 @@ def test_arange_stops_before_its_end(tutorial, device):
     t_range = torch.arange(20., 90., device=device).unsqueeze(1)
     assert t_range.shape == torch.Size([70, 1]) and t_range.dtype == torch.float32
     assert (t_range[0].item(), t_range[-1].item()) == (20.0, 89.0), "arange excludes its end: 90 is not in"
-    assert tutorial.make_seq_model().to(device)(0.1 * t_range).shape == torch.Size([70, 1])
+    assert_tensor(tutorial.make_seq_model().to(device)(0.1 * t_range), "make_seq_model()(0.1 * t_range)", shape=(70, 1))
 
 
 @claim("training.mlp-overfits")
@@ -274,7 +285,8 @@ def test_training_device_message(tutorial, monkeypatch):
     for available, printed in ((False, "Training on device cpu."), (True, "Training on device cuda.")):
         monkeypatch.setattr(torch.cuda, "is_available", lambda: available)  # both branches, on any machine
         device = tutorial.training_device()
-        assert isinstance(device, torch.device)
+        assert isinstance(device, torch.device), \
+            f"training_device() should return a torch.device, got {type(device).__name__} {device!r}"
         assert f"Training on device {device}." == printed
 
 
@@ -297,8 +309,8 @@ def test_subclass_trained_on_device_matches_sequential(tutorial, device):
     net = tutorial.SubclassFunctionalModel().to(device=device)
     optimizer = optim.Adam(net.parameters(), lr=1e-2)
     t_u_train, t_u_val, t_c_train, t_c_val = (t.cpu() for t in split(tutorial, device))
-    history = tutorial.training_loop_on_device(1000, optimizer, net, nn.MSELoss(), t_u_train, t_u_val,
-                                               t_c_train, t_c_val, device)
+    _, history = printed(tutorial.training_loop_on_device, 1000, optimizer, net, nn.MSELoss(), t_u_train, t_u_val,
+                         t_c_train, t_c_val, device, name="training_loop_on_device")
     # the same kernels on the CPU; on CUDA two runs need not agree bit for bit, 1000 epochs amplify that
     assert_close(torch.tensor(history), torch.tensor(mlp_fit(tutorial, device)), atol=1e-4,
                  rtol=1e-5 if device == "cpu" else 1e-3)

@@ -8,6 +8,7 @@ import torch.nn as nn
 import torch.optim as optim
 
 from tests.helpers.spies import Spy, Stop
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 
@@ -22,7 +23,8 @@ def test_temperature_data_is_made_on_the_device_it_is_given(tutorial):
     t_c, t_u = tutorial.temperature_data("meta")
     assert (t_c.device.type, t_u.device.type) == ("meta", "meta"), \
         f"temperature_data('meta') gave tensors on {t_c.device} and {t_u.device}: device=device?"
-    assert t_c.shape == t_u.shape == (11,) and t_c.dtype == t_u.dtype == torch.float32
+    for name, t in (("t_c", t_c), ("t_u", t_u)):
+        assert_tensor(t, f"temperature_data('meta')'s {name}", shape=(11,), dtype=torch.float32)
 
 
 @claim("eval.no-grad-validation-loss")

@@ -8,12 +8,13 @@ import torch
 from torch import optim
 from torch.testing import assert_close
 
-from tests.helpers.dlwpt import PRINTED_T_P, T_C, T_U
+from tests.helpers.dlwpt import PRINTED_T_P, T_C, T_U, printed
 from tests.helpers.errors import LEAF_IN_PLACE
 from tests.helpers.fits import lstsq_line
 from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
 from tests.helpers.graph import leaves
 from tests.helpers.threads import one_thread  # noqa: F401 (a fixture)
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors
@@ -41,7 +42,7 @@ def _closed_form_grad(w, b, t_u, t_c):
 
 
 def _table(losses, expected, atol, what):
-    assert [e for e, _ in losses] == EPOCHS, f"{what}: record (epoch, loss) every 100 epochs, 1..1000"
+    assert [e for e, _ in losses] == EPOCHS, f"{what}: print 'Epoch %d, Loss %f' every 100 epochs, 100..1000"
     assert_close(torch.tensor([l for _, l in losses], dtype=torch.float64),
                  torch.tensor(expected, dtype=torch.float64), atol=atol, rtol=0,
                  msg=lambda m: f"{what}: the loss table differs from the tutorial's\n{m}")
@@ -50,7 +51,8 @@ def _table(losses, expected, atol, what):
 @claim("training.temperature-data-values")
 def test_temperature_data_is_the_tutorials(tutorial, device):
     t_c, t_u = tutorial.temperature_data(device)
-    assert t_c.dtype == t_u.dtype == torch.float32 and t_c.device.type == device
+    for name, t in (("t_c", t_c), ("t_u", t_u)):
+        assert_tensor(t, f"temperature_data(device)'s {name}", shape=(11,), dtype=torch.float32, device=device)
     assert_close(t_c, torch.tensor(T_C, device=device), rtol=0, atol=0, msg="t_c values are not the tutorial's")
     assert_close(t_u, torch.tensor(T_U, device=device), rtol=0, atol=0, msg="t_u values are not the tutorial's")
     t_c.unsqueeze_(1)
@@ -129,8 +131,8 @@ def test_lightning_builds_on_nn_module():
 @claim("training.hand-written-gd-loss-table")
 def test_hand_written_gradient_descent_prints_the_table(tutorial, device):
     t_c, t_u = tutorial.temperature_data(device)
-    params, losses = tutorial.training_loop_manual(
-        1000, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
+    params, losses = printed(tutorial.training_loop_manual,
+                             1000, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
     _table(losses, HAND_WRITTEN_TABLE, TABLE_ATOL[device], "hand-written gradient descent")
     assert_close(params, torch.tensor([4.8021, -14.1031], device=device), atol=PARAMS_ATOL[device], rtol=0,
                  msg=lambda m: f"return the final params (w, b) = (4.8021, -14.1031)\n{m}")
@@ -139,11 +141,10 @@ def test_hand_written_gradient_descent_prints_the_table(tutorial, device):
 @claim("training.input-normalization-needed")
 def test_raw_inputs_diverge_at_the_same_learning_rate(tutorial, device):
     t_c, t_u = tutorial.temperature_data(device)
-    raw_params, raw_losses = tutorial.training_loop_manual(
-        100, 1e-2, torch.tensor([1.0, 0.0], device=device), t_u, t_c)
+    raw_params, _ = printed(tutorial.training_loop_manual, 100, 1e-2, torch.tensor([1.0, 0.0], device=device), t_u, t_c)
     assert torch.isnan(raw_params).all(), "on raw t_u, lr 1e-2 overshoots until the params are nan"
-    _, scaled_losses = tutorial.training_loop_manual(
-        100, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
+    _, scaled_losses = printed(tutorial.training_loop_manual,
+                               100, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
     assert_close(scaled_losses[-1][1], 22.148710, atol=TABLE_ATOL[device], rtol=0)  # from 80.3643
 
 
@@ -161,7 +162,8 @@ def test_grad_is_none_until_backward(tutorial, device):
     params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
     assert params.grad is None
     tutorial.mse(tutorial.model(t_u, *params), t_c).backward()
-    assert params.grad is not None and params.grad.shape == params.shape
+    assert params.grad is not None, "mse(model(t_u, *params), t_c).backward() should fill params.grad"
+    assert_tensor(params.grad, "params.grad", shape=tuple(params.shape))
 
 
 @claim("autograd.first-loss-and-gradient")
@@ -238,7 +240,7 @@ def test_set_grad_enabled_false_builds_no_graph(device):
 def test_autograd_loop_prints_the_table(tutorial, device):
     t_c, t_u = tutorial.temperature_data(device)
     start = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
-    params, losses = tutorial.training_loop_autograd(1000, 1e-2, start, 0.1 * t_u, t_c)
+    params, losses = printed(tutorial.training_loop_autograd, 1000, 1e-2, start, 0.1 * t_u, t_c)
     _table(losses, AUTOGRAD_TABLE, TABLE_ATOL[device], "autograd training loop")
     assert_close(params.detach(), torch.tensor([4.8021, -14.1031], device=device),
                  atol=PARAMS_ATOL[device], rtol=0)
@@ -275,10 +277,10 @@ def test_float_of_a_requires_grad_loss_warns(device):
 @claim("autograd.same-result-as-hand-written")
 def test_autograd_and_hand_written_agree(tutorial, device):
     t_c, t_u = tutorial.temperature_data(device)
-    auto, auto_losses = tutorial.training_loop_autograd(
-        1000, 1e-2, torch.tensor([1.0, 0.0], device=device, requires_grad=True), 0.1 * t_u, t_c)
-    manual, manual_losses = tutorial.training_loop_manual(
-        1000, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
+    auto, auto_losses = printed(tutorial.training_loop_autograd,
+                                1000, 1e-2, torch.tensor([1.0, 0.0], device=device, requires_grad=True), 0.1 * t_u, t_c)
+    manual, manual_losses = printed(tutorial.training_loop_manual,
+                                    1000, 1e-2, torch.tensor([1.0, 0.0], device=device), 0.1 * t_u, t_c)
     assert_close(auto.detach(), manual, atol=5e-5, rtol=0)
     # the two printed tables themselves differ by 2e-6 at epoch 400 (9.857804 against 9.857802)
     tolerance = 5e-6 if device == "cpu" else 1e-4
@@ -349,7 +351,7 @@ def test_sgd_step_updates_params(tutorial, device):
 def test_adam_converges_on_raw_inputs_where_sgd_diverges(tutorial, device):
     t_c, t_u = tutorial.temperature_data(device)
     params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
-    params, _ = tutorial.training_loop_optimizer(2000, optim.Adam([params], lr=1e-1), params, t_u, t_c)
+    params, _ = printed(tutorial.training_loop_optimizer, 2000, optim.Adam([params], lr=1e-1), params, t_u, t_c)
     b, w = lstsq_line(T_U, T_C)  # 0.53677, -17.3048
     best_loss = float(np.mean((w * np.array(T_U) + b - np.array(T_C)) ** 2))  # 2.927646
     loss = tutorial.mse(tutorial.model(t_u, *params.detach()), t_c).item()
@@ -357,7 +359,7 @@ def test_adam_converges_on_raw_inputs_where_sgd_diverges(tutorial, device):
     # the valley is flat along b: 2000 epochs end within 0.005 of the least-squares intercept
     assert_close(params.detach().cpu(), torch.tensor([w, b], dtype=torch.float32), atol=5e-3, rtol=0)
     sgd_params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
-    sgd_params, _ = tutorial.training_loop_optimizer(100, optim.SGD([sgd_params], lr=1e-1), sgd_params, t_u, t_c)
+    sgd_params, _ = printed(tutorial.training_loop_optimizer, 100, optim.SGD([sgd_params], lr=1e-1), sgd_params, t_u, t_c)
     assert torch.isnan(sgd_params).all(), "plain SGD at lr 1e-1 on raw t_u diverges"
 
 
@@ -366,7 +368,7 @@ def test_adam_prints_the_table_and_ends_at_printed_params(tutorial, device):
     t_c, t_u = tutorial.temperature_data(device)
     params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
     optimizer = optim.Adam([params], lr=1e-1)
-    params, losses = tutorial.training_loop_optimizer(1000, optimizer, params, 0.1 * t_u, t_c)
+    params, losses = printed(tutorial.training_loop_optimizer, 1000, optimizer, params, 0.1 * t_u, t_c)
     # 1e-5 on the CPU: Adam of torch 1.13 / 2.0 is 5.7e-6 off at epoch 100 (3 float32 ulps), 2.6+ 2e-6
     _table(losses, ADAM_TABLE, 1e-5 if device == "cpu" else TABLE_ATOL[device], "Adam training loop")
     assert_close(params.detach(), torch.tensor([5.3676, -17.3044], device=device),

@@ -6,6 +6,8 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
+from tests.helpers.shapes import assert_tensor
+
 claim = pytest.mark.claim
 
 
@@ -40,7 +42,7 @@ def test_subclass_forward_applies_the_layer(tutorial, device):
 def test_init_arguments_shape_the_model(tutorial, device):
     model = tutorial.LinearRegression(3, 2).to(device)
     assert model.linear.weight.shape == (2, 3), "__init__(input_size, output_size) sizes the layer"
-    assert model(torch.ones(4, 3, device=device)).shape == (4, 2)
+    assert_tensor(model(torch.ones(4, 3, device=device)), "LinearRegression(3, 2) of 4 inputs of 3 features", shape=(4, 2))
 
 
 @claim("module.init-and-forward-required")
@@ -109,7 +111,8 @@ def test_parameters_are_a_then_b(tutorial):
     my_model = tutorial.make_model(1, 1)
     params = list(my_model.parameters())
     assert [tuple(p.shape) for p in params] == [(1, 1), (1,)], "expected [A of shape [1, 1], b of shape [1]]"
-    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in params)
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in params), \
+        f"every parameter should be an nn.Parameter that requires grad, got {[type(p).__name__ for p in params]}"
     assert all(p.abs().max().item() <= 1.0 for p in params), "nn.Linear(1, 1) initializes in [-1, 1]"
 
 

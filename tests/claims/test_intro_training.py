@@ -10,6 +10,8 @@ from torch.testing import assert_close
 
 from tests.helpers.fits import lstsq_line
 from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
+from tests.helpers.printed import idx_losses, run_printing
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 
@@ -37,10 +39,11 @@ def _zero_model(tutorial, device):
 
 
 def _fit_lands_on_least_squares(tutorial, device, loop, why):
-    """loop(my_model, x, y, 0.05, 500) (train_manual or train_sgd) ends with A and b within 0.01 of the
-    closed-form least-squares slope and intercept of (x, y)."""
+    """loop(my_model, x, y, 0.05, 500) (train_manual or train_sgd) trains my_model to A and b within 0.01
+    of the closed-form least-squares slope and intercept of (x, y)."""
     my_model, x, y = _model_and_data(tutorial, device)
-    _, (A, b) = loop(my_model, x, y, 0.05, 500)
+    run_printing(loop, my_model, x, y, 0.05, 500)
+    A, b = my_model.weight, my_model.bias
     intercept, slope = lstsq_line(x.cpu(), y.cpu())
     assert abs(A.item() - slope) < 0.01, f"A = {A.item():.4f}, least squares {slope:.4f}: {why}"
     assert abs(b.item() - intercept) < 0.01, f"b = {b.item():.4f}, least squares {intercept:.4f}: {why}"
@@ -51,7 +54,8 @@ def test_linear_data_shapes_and_range(tutorial):
     torch.manual_seed(SEED)
     x, y = tutorial.make_linear_data()
     assert x.shape == (10, 1) and y.shape == (10, 1), f"N=10 rows, 1 feature: got {tuple(x.shape)}, {tuple(y.shape)}"
-    assert x.dtype == torch.float32 and y.dtype == torch.float32
+    assert_tensor(x, "make_linear_data()'s x", dtype=torch.float32)
+    assert_tensor(y, "make_linear_data()'s y", dtype=torch.float32)
     assert 0.0 <= x.min().item() and x.max().item() < 5.0, "x = torch.rand(N, 1) * 5 lies in [0, 5)"
     noise = y - (math.pi * x + 42)
     assert noise.min().item() > -1e-4 and noise.max().item() < 1 + 1e-4, \
@@ -108,9 +112,12 @@ def test_backward_fills_the_gradients(tutorial, device):
 
 @claim("training.manual-update")
 def test_manual_update_steps_against_the_gradient(tutorial, device):
-    my_model = _zero_model(tutorial, device)
+    my_model = tutorial.make_model(1, 1).to(device)
+    with torch.no_grad():
+        my_model.weight.zero_()
+        my_model.bias.zero_()
     weight, bias, where = my_model.weight, my_model.bias, (my_model.weight.data_ptr(), my_model.bias.data_ptr())
-    tutorial.manual_sgd_step(my_model, 0.05)
+    run_printing(tutorial.train_manual, my_model, torch.tensor(X3, device=device), torch.tensor(Y3, device=device), 0.05, 1)
     assert my_model.weight is weight and my_model.bias is bias, "update the parameters themselves, not new tensors"
     assert (weight.data_ptr(), bias.data_ptr()) == where, "update in place (param.data -= ...), same storage"
     assert_close(my_model.weight.data, torch.tensor([[0.4333]], device=device), atol=5e-5, rtol=0,
@@ -121,10 +128,9 @@ def test_manual_update_steps_against_the_gradient(tutorial, device):
 @claim("training.loss-printed-every-50")
 def test_losses_printed_every_50_epochs_decrease(tutorial, device):
     my_model, x, y = _model_and_data(tutorial, device)
-    printed, _ = tutorial.train_manual(my_model, x, y, 0.05, 500)
+    printed = idx_losses(tutorial.train_manual, my_model, x, y, 0.05, 500, name="train_manual")
     assert [idx for idx, _ in printed] == list(range(0, 500, 50)), "print when idx % 50 == 0"
     losses = [loss for _, loss in printed]
-    assert all(isinstance(loss, float) for loss in losses), "print loss.item(), a Python float"
     assert all(a > b for a, b in zip(losses, losses[1:])), \
         f"the loss must decrease (call my_model.zero_grad() before every backward): {losses}"
     assert losses[-1] < 1 / 12, f"the last loss {losses[-1]:.4f} should be below the noise variance 1/12"
@@ -173,7 +179,8 @@ def test_manual_loop_reaches_least_squares_line(tutorial, device):
 @claim("training.learned-line-near-truth")
 def test_learned_line_near_pi_and_42_5(tutorial, device):
     my_model, x, y = _model_and_data(tutorial, device)
-    _, (A, b) = tutorial.train_manual(my_model, x, y, 0.05, 500)
+    run_printing(tutorial.train_manual, my_model, x, y, 0.05, 500)
+    A, b = my_model.weight, my_model.bias
     # 4 standard errors for N = 10, noise sd 1/sqrt(12), x ~ U[0, 5): slope 4 * 0.063, intercept 4 * 0.18
     assert abs(A.item() - math.pi) < 0.25, f"A = {A.item():.4f} should be near pi (zero_grad() every epoch?)"
     assert abs(b.item() - 42.5) < 0.75, f"b = {b.item():.4f} should be near 42.5 (42 + mean noise 0.5)"
@@ -193,7 +200,8 @@ def test_model_output_needs_data_or_detach_for_numpy(tutorial):
     ys = my_model(torch.arange(0, 5, 0.01).view(-1, 1))
     with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad"):
         ys.numpy()
-    assert ys.data.numpy().shape == (500, 1)
+    assert ys.data.numpy().shape == (500, 1), \
+        f"make_model(1, 1) of 500 inputs should give 500 rows of one output, got {ys.data.numpy().shape}"
     assert (ys.data.numpy() == ys.detach().numpy()).all()
 
 
@@ -201,7 +209,8 @@ def test_model_output_needs_data_or_detach_for_numpy(tutorial):
 def test_backward_stores_grads_in_parameters(tutorial, device):
     my_model = _zero_model(tutorial, device)
     for p in my_model.parameters():
-        assert isinstance(p, nn.Parameter) and p.requires_grad
+        assert isinstance(p, nn.Parameter) and p.requires_grad, \
+            f"every parameter of the model should be an nn.Parameter that requires grad, got {type(p).__name__}"
         assert p.grad is not None and p.grad.shape == p.shape, "backward fills p.grad, shaped like p"
 
 
@@ -227,13 +236,13 @@ def test_sgd_step_matches_manual_update(tutorial, device):
 def test_sgd_loop_follows_manual_loop(tutorial, device):
     my_model, x, y = _model_and_data(tutorial, device)
     twin = copy.deepcopy(my_model)
-    printed_manual, params_manual = tutorial.train_manual(my_model, x, y, 0.05, 500)
-    printed_sgd, params_sgd = tutorial.train_sgd(twin, x, y, 0.05, 500)
+    printed_manual = idx_losses(tutorial.train_manual, my_model, x, y, 0.05, 500, name="train_manual")
+    printed_sgd = idx_losses(tutorial.train_sgd, twin, x, y, 0.05, 500, name="train_sgd")
     assert [i for i, _ in printed_sgd] == [i for i, _ in printed_manual]
     assert_close(torch.tensor([loss for _, loss in printed_sgd]), torch.tensor([loss for _, loss in printed_manual]),
                  rtol=1e-4, atol=1e-4, msg="optim.SGD(lr=0.05) must print the losses the manual loop prints "
                  "(both loops call my_model.zero_grad() every epoch)")
-    for p_sgd, p_manual in zip(params_sgd, params_manual):
+    for p_sgd, p_manual in zip(twin.parameters(), my_model.parameters()):
         assert_close(p_sgd, p_manual, rtol=1e-5, atol=1e-4)
 
 

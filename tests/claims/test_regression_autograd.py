@@ -4,7 +4,7 @@ import torch
 from torch.testing import assert_close
 
 from tests.helpers.errors import LEAF_IN_PLACE
-from tests.helpers.regression import assert_printed_line, train_tensors, trained
+from tests.helpers.regression import assert_loop_seeded, assert_printed_line, train_tensors, trained
 
 claim = pytest.mark.claim
 
@@ -104,6 +104,11 @@ def test_results_inside_no_grad_are_outside_the_graph(tutorial, device):
         yhat = a + b * x_train_tensor
     assert not yhat.requires_grad and yhat.grad_fn is None
     assert (a + b * x_train_tensor).grad_fn is not None
+
+
+@claim("autograd.loop-seeded-42")
+def test_train_manual_autograd_starts_from_the_seeded_values(tutorial):
+    assert_loop_seeded(tutorial, "train_manual_autograd")
 
 
 @claim("autograd.trained-values")

@@ -29,6 +29,10 @@ def test_labels_are_1_plus_2x_plus_small_gaussian_noise(tutorial):
 @claim("data.shuffled-split")
 def test_training_set_is_not_the_first_80_generated_points(tutorial):
     x, _ = tutorial.full_data()
+    assert_close(x[:2, 0], np.array([0.3745, 0.9507]), atol=5e-5, rtol=0,
+                 msg=f"full_data() returned x[:2] = {np.round(x[:2, 0], 4).tolist()}, not [0.3745, 0.9507], the first "
+                     f"points np.random.rand draws after np.random.seed(42):\nfull_data returns all 100 points as "
+                     f"generated, before any shuffle (data_gen shuffles the indices, full_data does not)")
     x_train, _, _, _ = tutorial.data_gen()
     assert not np.array_equal(x_train, x[:80]), "x_train is x[:80]: shuffle the indices before splitting"
     assert set(x_train.ravel()) <= set(x.ravel()), "training points must come from the 100 generated ones"

@@ -1,4 +1,6 @@
 """Evaluation."""
+import copy
+
 import pytest
 import torch
 import torch.nn as nn
@@ -28,7 +30,8 @@ class _Sent(torch.Tensor):
 @claim("eval.batches-to-device")
 def test_loader_yields_cpu_batches_and_each_is_sent_to_the_device(tutorial, device):
     x_val, y_val = _val_batch(tutorial)
-    assert x_val.device.type == "cpu" and y_val.device.type == "cpu"
+    assert (x_val.device.type, y_val.device.type) == ("cpu", "cpu"), \
+        f"make_loaders' batches should come out on the CPU (sent to the device in the loop), got {x_val.device}"
     train_loader, val_loader = split_loaders(tutorial)
     batches = lambda loader: [tuple(t.as_subclass(_Sent) for t in batch) for batch in loader]  # noqa: E731
     torch.manual_seed(42)
@@ -40,13 +43,14 @@ def test_loader_yields_cpu_batches_and_each_is_sent_to_the_device(tutorial, devi
 
 
 @claim("eval.no-grad-builds-no-graph")
-def test_validation_loss_has_no_graph(tutorial, device):
+def test_the_validation_step_builds_no_graph(tutorial, device):
     x_val, y_val = (t.to(device) for t in _val_batch(tutorial))
     model = tutorial.ManualLinearRegression().to(device)
-    val_loss = tutorial.validation_loss(model, nn.MSELoss(reduction="mean"), x_val, y_val)
-    assert val_loss.grad_fn is None and not val_loss.requires_grad, \
-        "the validation loss has a graph behind it: compute it inside torch.no_grad()"
-    assert not model.training, "validation_loss should put the model in evaluation mode (model.eval())"
+    with torch.no_grad():  # the Evaluation section's validation step, as printed
+        model.eval()
+        val_loss = nn.MSELoss(reduction="mean")(y_val, model(x_val))
+    assert val_loss.grad_fn is None and not val_loss.requires_grad
+    assert model(x_val).grad_fn is not None, "outside no_grad the same model builds a graph again"
 
 
 @claim("eval.eval-only-sets-mode")
@@ -59,13 +63,13 @@ def test_eval_sets_mode_but_does_not_stop_gradients(tutorial, device):
 
 
 @claim("eval.no-difference-simple-model")
-def test_validation_loss_is_the_same_with_or_without_no_grad_and_eval(tutorial, device):
+def test_each_validation_loss_is_the_plain_loss_of_the_model(tutorial, device):
+    model, _, val_losses = trained_minibatches(tutorial, device)
     x_val, y_val = (t.to(device) for t in _val_batch(tutorial))
-    torch.manual_seed(42)
-    model = tutorial.ManualLinearRegression().to(device)
-    loss_fn = nn.MSELoss(reduction="mean")
-    plain = loss_fn(y_val, model.train()(x_val))
-    assert_close(tutorial.validation_loss(model, loss_fn, x_val, y_val), plain.detach())
+    plain = nn.MSELoss(reduction="mean")(y_val, copy.deepcopy(model).train()(x_val))
+    assert plain.grad_fn is not None
+    assert_close(val_losses[-1], plain.item(), msg=f"train_minibatches' last validation loss {val_losses[-1]:.6f} "
+                 f"should be the final model's plain MSE on the validation batch, {plain.item():.6f}")
 
 
 @claim("eval.loop-records-losses")

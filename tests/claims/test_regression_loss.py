@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 from torch.testing import assert_close
 
-from tests.helpers.regression import assert_printed_line, train_tensors, trained
+from tests.helpers.regression import assert_loop_seeded, assert_printed_line, train_tensors, trained
 
 claim = pytest.mark.claim
 
@@ -35,6 +35,11 @@ def test_mseloss_equals_the_mean_of_squared_errors(tutorial, device):
     loss_fn = nn.MSELoss(reduction="mean")
     assert_close(loss_fn(y_train_tensor, yhat), ((y_train_tensor - yhat) ** 2).mean())
     assert_close(loss_fn(y_train_tensor, yhat), loss_fn(yhat, y_train_tensor), msg="MSE is symmetric")
+
+
+@claim("loss.mseloss-loop-seeded-42")
+def test_train_mse_loss_starts_from_the_seeded_values(tutorial):
+    assert_loop_seeded(tutorial, "train_mse_loss")
 
 
 @claim("loss.mseloss-trained-values")

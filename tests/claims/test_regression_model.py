@@ -9,6 +9,7 @@ import torch.optim as optim
 from torch.testing import assert_close
 
 from tests.helpers.regression import assert_printed_line, train_tensors, trained
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 
@@ -48,7 +49,8 @@ def test_seed_42_model_starts_at_the_printed_values(tutorial, device):
     torch.manual_seed(42)
     model = tutorial.ManualLinearRegression().to(device)
     state = model.state_dict()
-    assert isinstance(state, OrderedDict) and list(state) == ["a", "b"]
+    assert isinstance(state, OrderedDict) and list(state) == ["a", "b"], \
+        f"ManualLinearRegression's state_dict() should hold 'a' then 'b' (nn.Parameter attributes), got {list(state)}"
     assert_close(state["a"].cpu(), torch.tensor([0.3367]), atol=5e-5, rtol=0,
                  msg=f"a should start at 0.3367 (torch.manual_seed(42), first torch.randn(1)), got {state['a']}")
     assert_close(state["b"].cpu(), torch.tensor([0.1288]), atol=5e-5, rtol=0,
@@ -72,8 +74,9 @@ def test_state_dict_holds_detached_tensors_sharing_the_parameters_storage(tutori
 def test_module_to_returns_the_same_module(tutorial, device):
     model = tutorial.ManualLinearRegression()
     a = model.a
-    assert model.to(device) is model
-    assert all(p.device.type == device for p in model.parameters())
+    assert model.to(device) is model, "model.to(device) should return the same ManualLinearRegression object"
+    for name, p in model.named_parameters():
+        assert p.device.type == device, f"after model.to({device!r}) parameter {name} is on {p.device}, not {device}"
     assert isinstance(model.a, nn.Parameter) and model.a is a, "Module.to keeps the Parameter objects"
 
 
@@ -83,14 +86,14 @@ def test_model_and_data_on_different_devices_raise(tutorial, device):
     model = tutorial.ManualLinearRegression()
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         model(x_train_tensor)
-    assert model.to(device)(x_train_tensor).device.type == device
+    assert_tensor(model.to(device)(x_train_tensor), "the model's prediction", device=device)
 
 
 @claim("module.parameters-recurse")
 def test_parameters_recurse_into_nested_modules(tutorial):
     model = tutorial.LayerLinearRegression()
     params = list(model.parameters())
-    assert len(params) == 2
+    assert len(params) == 2, f"LayerLinearRegression should have 2 parameters (the layer's weight and bias), got {len(params)}"
     assert params[0] is model.linear.weight and params[1] is model.linear.bias
     assert [name for name, _ in model.named_parameters()] == ["linear.weight", "linear.bias"]
 
@@ -156,10 +159,12 @@ def test_full_code_loop_ends_at_the_printed_values(tutorial, device):
 @claim("module.nested-linear-layer")
 def test_layer_linear_regression_wraps_a_1_in_1_out_linear(tutorial, device):
     model = tutorial.LayerLinearRegression().to(device)
-    assert isinstance(model.linear, nn.Linear)
+    assert isinstance(model.linear, nn.Linear), \
+        f"LayerLinearRegression's self.linear should be an nn.Linear, got {type(model.linear).__name__}"
     assert (model.linear.in_features, model.linear.out_features) == (1, 1)
     shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    assert shapes == {"linear.weight": (1, 1), "linear.bias": (1,)}
+    assert shapes == {"linear.weight": (1, 1), "linear.bias": (1,)}, \
+        f"state_dict() shapes should be linear.weight (1, 1) and linear.bias (1,), got {shapes}"
     x = torch.tensor([[0.0], [1.0]], device=device)
     assert_close(model(x), model.linear(x), msg="forward(x) should return self.linear(x)")
 
@@ -183,5 +188,7 @@ def test_sequential_feeds_each_output_to_the_next_layer(device):
 def test_sequential_model_trains_to_the_same_line(tutorial, device):
     model = trained(tutorial, device, "sequential")
     state = model.state_dict()
-    assert isinstance(model, nn.Sequential) and list(state) == ["0.weight", "0.bias"]
+    assert isinstance(model, nn.Sequential) and list(state) == ["0.weight", "0.bias"], \
+        f"sequential_model(device) should be nn.Sequential(nn.Linear(1, 1)) (state_dict 0.weight, 0.bias), got " \
+        f"{type(model).__name__} with {list(state)}"
     assert_printed_line(state["0.bias"], state["0.weight"], "the bias is the intercept a, the weight the slope b")

@@ -5,7 +5,7 @@ import torch.optim as optim
 from torch.testing import assert_close
 
 from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
-from tests.helpers.regression import assert_printed_line, trained
+from tests.helpers.regression import assert_loop_seeded, assert_printed_line, trained
 
 claim = pytest.mark.claim
 
@@ -73,6 +73,11 @@ def test_after_zero_grad_the_next_backward_is_fresh(device):
     _backward_once(a, b)
     assert_close(a.grad, torch.tensor([3.0], device=device))
     assert_close(b.grad, torch.tensor([5.0], device=device))
+
+
+@claim("optim.sgd-loop-seeded-42")
+def test_train_sgd_starts_from_the_seeded_values(tutorial):
+    assert_loop_seeded(tutorial, "train_sgd")
 
 
 @claim("optim.sgd-trained-values")

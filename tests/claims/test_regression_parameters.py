@@ -5,6 +5,7 @@ import torch.nn as nn
 from torch.testing import assert_close
 
 from tests.helpers.regression import train_tensors
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 
@@ -33,7 +34,8 @@ def test_only_tensors_requiring_grad_receive_gradients(tutorial, device):
     loss = ((y_train_tensor - (a + b * x_train_tensor)) ** 2).mean()
     loss.backward()
     assert a.grad is not None and b.grad is not None, "make_parameters must create a and b with requires_grad=True"
-    assert a.grad.shape == (1,) and b.grad.shape == (1,)
+    assert_tensor(a.grad, "a.grad", shape=(1,))
+    assert_tensor(b.grad, "b.grad", shape=(1,))
     assert x_train_tensor.grad is None
 
 
@@ -76,7 +78,8 @@ def test_creating_on_the_device_gives_a_leaf_there(tutorial, device):
     for name, p in (("a", a), ("b", b)):
         assert p.device.type == device, f"{name} should be created on {device} (device=device), got {p.device}"
         assert p.is_leaf, f"{name} is not a leaf: create it with device=..., don't move it with .to() afterwards"
-        assert p.requires_grad and p.dtype == torch.float32 and p.shape == (1,)
+        assert p.requires_grad, f"{name} should require grad (requires_grad=True)"
+        assert_tensor(p, name, shape=(1,), dtype=torch.float32)
     if device == "cpu":
         assert_close(torch.cat([a, b]).detach(), torch.tensor([0.3367, 0.1288]), atol=5e-5, rtol=0,
                      msg="under torch.manual_seed(42) a and b start at 0.3367 and 0.1288: seed first")

@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from tests.helpers.spies import Spy, Stop
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 
@@ -32,7 +33,7 @@ def _loaders():
 def test_to_tensor_follows_the_device_it_is_given(tutorial):
     t = tutorial.to_tensor(np.zeros((3, 1)), "meta")
     assert t.device.type == "meta", f"to_tensor(..., 'meta') returned a tensor on {t.device}: .to(device)?"
-    assert t.dtype == torch.float32 and t.shape == (3, 1)
+    assert_tensor(t, "to_tensor(np.zeros((3, 1)), 'meta')", shape=(3, 1), dtype=torch.float32)
 
 
 @claim("devices.create-on-device")
@@ -106,6 +107,6 @@ def test_make_loaders_splits_with_the_generator_it_is_given(tutorial):
     torch.manual_seed(2)  # a different global RNG: the generator alone decides the split
     again = _train_points(tutorial, 0)
     other = _train_points(tutorial, 7)
-    assert len(first) == 80
+    assert len(first) == 80, f"make_loaders' train_loader should hold the 80 training points, got {len(first)}"
     assert first == again, "make_loaders ignored its generator: pass generator=generator to random_split"
     assert first != other, "two generator seeds gave the same split: is the split random?"

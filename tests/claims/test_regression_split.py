@@ -6,6 +6,7 @@ from torch.testing import assert_close
 
 from tests.helpers.errors import assert_not_an_iterator
 from tests.helpers.regression import all_points, split_loaders, trained_minibatches
+from tests.helpers.shapes import assert_tensor
 
 claim = pytest.mark.claim
 
@@ -24,7 +25,7 @@ def test_random_split_imports_from_the_dataset_module():
 def test_tensor_dataset_indexes_like_a_list_of_tuples(tutorial):
     x_tensor, y_tensor = all_points(tutorial)
     dataset = TensorDataset(x_tensor, y_tensor)
-    assert len(dataset) == 100
+    assert len(dataset) == 100, f"full_data() should give all 100 points, got {len(dataset)}"
     x_i, y_i = dataset[42]
     assert_close(x_i, x_tensor[42])
     assert_close(y_i, y_tensor[42])
@@ -49,9 +50,9 @@ def test_random_split_80_20_disjoint_complete_and_reproducible(tutorial):
 def test_batches_of_16_make_5_and_batches_of_20_make_1(tutorial):
     train_loader, val_loader = _loaders(tutorial)
     assert (train_loader.batch_size, val_loader.batch_size) == (16, 20)
-    assert len(train_loader) == 5 and len(val_loader) == 1
-    assert [x.shape[0] for x, _ in train_loader] == [16] * 5
-    assert [tuple(x.shape) for x, _ in val_loader] == [(20, 1)]
+    sizes = ([tuple(x.shape) for x, _ in train_loader], [tuple(x.shape) for x, _ in val_loader])
+    assert sizes == ([(16, 1)] * 5, [(20, 1)]), \
+        f"make_loaders' batches should be 5 of (16, 1) for training and 1 of (20, 1) for validation, got {sizes}"
 
 
 @claim("dataloader.iterator")
@@ -70,7 +71,8 @@ def test_loader_is_an_iterable_not_an_iterator(tutorial):
     train_loader, _ = _loaders(tutorial)
     assert_not_an_iterator(train_loader)
     x_batch, y_batch = next(iter(train_loader))
-    assert x_batch.shape == (16, 1) and y_batch.shape == (16, 1)
+    assert_tensor(x_batch, "the first training batch's features", shape=(16, 1))
+    assert_tensor(y_batch, "the first training batch's labels", shape=(16, 1))
 
 
 @claim("dataloader.shuffle")

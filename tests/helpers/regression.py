@@ -66,3 +66,18 @@ def trained_minibatches(tutorial, device, n_epochs=100):
     model = tutorial.ManualLinearRegression().to(device)
     losses, val_losses = tutorial.train_minibatches(model, train_loader, val_loader, device, n_epochs=n_epochs)
     return model, losses, val_losses
+
+
+def assert_loop_seeded(tutorial, variant):
+    """One of LOOPS run for 0 epochs on CPU after the generator was moved on (torch.manual_seed(7)
+    and a draw): the tutorial seeds inside, torch.manual_seed(42) before a and b, so they come back
+    as the printed 0.3367 and 0.1288 whatever state the generator was in."""
+    x_train_tensor, y_train_tensor = train_tensors(tutorial, "cpu")
+    torch.manual_seed(7)
+    torch.randn(3)
+    a, b = getattr(tutorial, variant)(x_train_tensor, y_train_tensor, n_epochs=0)
+    got = torch.cat([torch.as_tensor(a).detach().reshape(-1), torch.as_tensor(b).detach().reshape(-1)]).cpu()
+    assert_close(got, torch.tensor([0.3367, 0.1288]), atol=5e-5, rtol=0,
+                 msg=f"{variant}(…, n_epochs=0) returned a = {got[0].item():.4f}, b = {got[1].item():.4f}, not 0.3367 "
+                     f"and 0.1288:\nseed with torch.manual_seed(42) inside {variant}, right before creating a and b "
+                     f"(the tutorial does, so every run starts from the same values)")
