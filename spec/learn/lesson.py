@@ -149,6 +149,10 @@ def report(args, catalog, path_ids, outcome, kind, planned, regress, state, sp, 
         write("(saved again while checking: starting over)")
         return 0
     if not outcome.interrupted_at and (outcome.code in (3, 4) or (outcome.code == 2 and not results)):
+        said = [ln for ln in outcome.output.strip().splitlines() if ln.strip()]
+        if len(said) == 1 and said[0].startswith("ERROR: "):  # a usage error (--devices bogus)
+            write(f"torch-spec learn: {said[0][len('ERROR: '):]}")
+            return 2
         write("torch-spec learn: pytest could not run the claims:")
         write(outcome.output.strip()[-3000:])
         return 2

@@ -82,6 +82,7 @@ class Recorder:
         self.called.clear()
 
     def record(self, call: Call) -> None:
+        self.last.pop(call.name, None)  # the most recent call last: the one a failure follows
         self.last[call.name] = call
         self.counts[call.name] = self.counts.get(call.name, 0) + 1
 
