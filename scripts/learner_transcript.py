@@ -13,12 +13,14 @@ loop run with `--timeout 3`) and their messages recorded. Every command and its 
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -46,7 +48,7 @@ def function_source(source: str, name: str) -> tuple:
 
 
 def plant(path: Path, name: str, old: str, new: str) -> bool:
-    """Replace the first `old` inside top-level `name` of the workspace file by `new`."""
+    """Replace the last `old` inside top-level `name` of the workspace file by `new`."""
     text = path.read_text(encoding="utf-8")
     span = function_source(text, name)
     if span is None:
@@ -55,27 +57,38 @@ def plant(path: Path, name: str, old: str, new: str) -> bool:
     body = "\n".join(lines[span[0] - 1:span[1]])
     if old not in body:
         return False
-    lines[span[0] - 1:span[1]] = body.replace(old, new, 1).splitlines()
+    head, _, tail = body.rpartition(old)  # the last one: the code, after any docstring quoting it
+    lines[span[0] - 1:span[1]] = (head + new + tail).splitlines()
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return True
 
 
+def code_of(source: str, first: int, last: int) -> str:
+    """The lines first..last of `source` without the docstring of the def/class that starts there."""
+    lines = source.splitlines()[first - 1:last]
+    node = ast.parse(textwrap.dedent("\n".join(lines))).body[0]
+    doc = ast.get_docstring(node) is not None
+    start = node.body[1].lineno if doc and len(node.body) > 1 else 1
+    return "\n".join(lines[:1] + lines[start - 1:]) + "\n"
+
+
 def mistakes(reference: str):
     """(title, exercise, old, new, extra learn args): the classic mistakes, each planted in the first
-    exercise (file order) whose tutorial code has the line it breaks."""
+    exercise (file order) whose tutorial code has the line it breaks (docstrings left alone)."""
     found = {}
     for name, f, last in units(reference):
-        body = "\n".join(reference.splitlines()[f - 1:last])
+        body = code_of(reference, f, last)
         m = re.search(r"^( *)optimizer\.zero_grad\(\)\n", body, re.M)
         if m and "zero_grad" not in found:
             found["zero_grad"] = ("no optimizer.zero_grad()", name, m.group(0), "", ())
         if ".float()" in body and "float64" not in found:
             found["float64"] = ("float64 data (no .float())", name, ".float()", "", ())
-        m = re.search(r"^( *)for epoch in range\((\w+)\):\n", body, re.M)
+        m = re.search(r"^( *)for (\w+) in range\(([^():]*(?:\([^()]*\))?[^():]*)\):\n", body, re.M)
         if m and "loop" not in found:
-            pad, n = m.group(1), m.group(2)
-            found["loop"] = ("an endless loop (the epoch counter never grows)", name, m.group(0),
-                             f"{pad}epoch = 0\n{pad}while epoch < {n}:  # forgot epoch += 1\n",
+            pad, var, bounds = m.group(1), m.group(2), [b.strip() for b in m.group(3).split(",")]
+            start, stop = (bounds[0], bounds[1]) if len(bounds) > 1 else ("0", bounds[0])
+            found["loop"] = ("an endless loop (the counter never grows)", name, m.group(0),
+                             f"{pad}{var} = {start}\n{pad}while {var} < {stop}:  # forgot {var} += 1\n",
                              ("--timeout", "3"))
     return [found[k] for k in ("zero_grad", "float64", "loop") if k in found]
 
