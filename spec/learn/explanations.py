@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import re
 import types
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -184,23 +185,29 @@ def _diverged(recorder: Recorder, error: str) -> List[str]:
     return [why]
 
 
-def _relevant(recorder: Recorder, exercises) -> List[str]:
-    """The calls worth showing for a failure: those of the exercises the claim's test names itself
-    (not the data helpers every test calls on the way), and the last call that returned before the
-    failure (a wrong result handed on to the code that then failed)."""
+def _relevant(recorder: Recorder, exercises, said: str = "") -> List[str]:
+    """The calls worth showing for a failure: those of the exercises the failing check names (its line,
+    its message) and those the claim's tests use (`exercises`; not every data helper called on the
+    way), with the calls made inside a shown call that raised (a wrong result handed on to the code
+    that then failed); every call when that leaves nothing that returned."""
     names = list(recorder.last)
     if exercises is None:
         return names
-    keep = {n for n in names if n.split(".")[0] in exercises}
-    returned = [n for n in names if recorder.last[n].raised is None]
-    if returned:
-        keep.add(returned[-1])
+    top = {n: n.split(".")[0] for n in names}
+    named = {n for n in names if re.search(rf"\b{re.escape(top[n])}\b", said)}
+    keep = named | {n for n in names if top[n] in exercises}
+    crashed = [recorder.last[n].seq for n in keep if recorder.last[n].raised is not None
+               and recorder.last[n].seq]
+    if crashed:
+        keep |= {n for n in names if recorder.last[n].seq > min(crashed)}
+    if not named and not any(recorder.last[n].raised is None for n in keep):
+        keep = set(names)
     return [n for n in names if n in keep]
 
 
-def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None) -> List[str]:
+def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None, said: str = "") -> List[str]:
     """What the learner's functions did, in words; `exercises`: the names the claim's test uses
-    itself (None: every call)."""
+    itself (None: every call); `said`: the failing check's line and message."""
     if recorder is None:
         return []
     lines = _training_order(recorder) + _diverged(recorder, error)
@@ -209,7 +216,7 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None) ->
             lines.append(f"{name} never zeroes the gradients, but the tutorial's version does "
                          f"(optimizer.zero_grad() or .grad.zero_() after each step): without it "
                          f"backward() adds every epoch's gradients into .grad")
-    for name in _relevant(recorder, exercises):
+    for name in _relevant(recorder, exercises, said):
         call = recorder.last[name]
         if call.raised is not None:
             continue
@@ -304,7 +311,8 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
     compared = _compared(excinfo.tb)
     if compared is not None:
         out["expected"], out["got"] = describe(compared[0]), describe(compared[1])
-    out["calls"] = _diagnoses(recorder, out.get("error", ""), _claim_exercises(item))
+    out["calls"] = _diagnoses(recorder, out.get("error", ""), _claim_exercises(item),
+                              f"{out.get('test_line') or ''}\n{out.get('error', '')}")
     out["error"] = _without_wrong_guess(out.get("error", ""), out["calls"], recorder)
     if out.get("test_line"):  # the check's own source line carries the guess too
         out["test_line"] = _without_wrong_guess(out["test_line"], out["calls"], recorder)
@@ -312,7 +320,8 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
 
 
 def _claim_exercises(item) -> Optional[set]:
-    """The tutorial names the failing test's claim uses in its own test functions (None: unknown)."""
+    """The tutorial names the failing test's claim uses in its own test functions, else through
+    its helpers (None: unknown)."""
     marker = item.get_closest_marker("claim")
     if marker is None or not marker.args:
         return None
@@ -322,7 +331,7 @@ def _claim_exercises(item) -> Optional[set]:
     except (OSError, SyntaxError, ValueError):
         return None
     ct = tests.get(marker.args[0])
-    return set(ct.direct) if ct is not None else None
+    return set(ct.direct or ct.names) if ct is not None else None
 
 
 PYTEST_ADVICE = ("use '-vv' to show", "Use -v to get more diff", "Use -v to get the full diff")

@@ -34,14 +34,26 @@ def test_pytest_advice_to_rerun_with_vv_is_dropped():
                                            "  At index 1 diff: 2 != 3", "…"]
 
 
-def test_only_the_claims_own_exercises_and_the_last_call_that_returned_are_listed():
+def _calls(*specs):
     rec = Recorder()
-    for name in ("data_gen", "to_tensor", "train_sgd", "make_loaders"):
-        rec.record(Call(name, (), {}, result=1.0))
-    rec.record(Call("train_minibatches", (), {}, raised=TypeError("x")))
-    assert _relevant(rec, {"train_sgd"}) == ["train_sgd", "make_loaders"]
-    assert _relevant(rec, None) == ["data_gen", "to_tensor", "train_sgd", "make_loaders",
-                                    "train_minibatches"]
+    for name, seq, raised in specs:  # in the order they returned (or raised)
+        rec.record(Call(name, (), {}, result=None if raised else 1.0, seq=seq,
+                        raised=TypeError("x") if raised else None))
+    return rec
+
+
+def test_the_exercises_the_check_names_and_the_claims_own_are_listed():
+    rec = _calls(("data_gen", 1, False), ("to_tensor", 2, False), ("train_sgd", 3, False))
+    assert _relevant(rec, {"data_gen"}, "to_tensor should call .float()") == ["data_gen", "to_tensor"]
+    assert _relevant(rec, {"data_gen", "train_sgd"}, "a should end at 1.0235") == ["data_gen", "train_sgd"]
+    assert _relevant(rec, set(), "a should end at 1.0235") == ["data_gen", "to_tensor", "train_sgd"]
+    assert _relevant(rec, None) == ["data_gen", "to_tensor", "train_sgd"]
+
+
+def test_a_call_made_inside_the_call_that_failed_is_listed_one_made_before_it_is_not():
+    rec = _calls(("data_gen", 1, False), ("make_train_step", 3, False), ("train_minibatches", 2, True))
+    assert _relevant(rec, {"train_minibatches"}, "tutorial.train_minibatches(spy, …)") == \
+        ["make_train_step", "train_minibatches"]
 
 
 def test_a_data_helper_called_on_the_way_is_not_listed(world):
