@@ -57,7 +57,7 @@ def exercise_hint(catalog, claim_id: str, name: str, paths=("tests/claims",)) ->
     tests = claim_tests(tuple(paths))
     first = next((c for c in catalog.claims.values() if c.tutorial == claim.tutorial and c.id in tests
                   and top in tests[c.id].direct), claim)
-    summary = exercise_summary(claim.tutorial, name)
+    summary = exercise_summary(claim.tutorial, name) or exercise_summary(claim.tutorial, top)
     text = (f"{name} is not written yet, and this claim runs it: write it first. "
             + (f"Its docstring says: {summary} " if summary else "")
             + f"The tutorial's “{first.section}” section shows how.")
