@@ -115,3 +115,15 @@ def test_the_progress_denominators_are_the_same_under_from_and_tutorial(world):
     assert len(whole) == 3
     assert counts(["--from", "training.fourth"]) == whole
     assert counts(["--tutorial", "regression"]) == whole
+
+
+def test_each_devices_reason_survives_the_progress_file():
+    from spec.learn.lesson import _statuses, _update
+    from spec.catalog import load_catalog
+    state = {"passed": {}}
+    both = ClaimResult([("unchecked", "cpu: torchviz is not installed"), ("unchecked", "cuda: CUDA not available")])
+    _update(load_catalog(), state, {"viz.make-dot": both}, None, None)
+    again = _statuses(["viz.make-dot"], {}, state)["viz.make-dot"]
+    assert again.unchecked_reasons() == ["cpu: torchviz is not installed", "cuda: CUDA not available"]
+    older = _statuses(["viz.make-dot"], {}, {"unchecked": {"viz.make-dot": "seeds not given"}})
+    assert older["viz.make-dot"].unchecked_reasons() == ["seeds not given"]
