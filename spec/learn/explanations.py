@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from spec.learn.recorder import MODULE_PREFIX, Recorder, unchanged
+from spec.learn.recorder import MODULE_PREFIX, Call, Recorder, unchanged
 from spec.learn.stubs import TODO_RE, TUTORIALS_DIR
 
 
@@ -205,6 +205,22 @@ def _relevant(recorder: Recorder, exercises, said: str = "") -> List[str]:
     return [n for n in names if n in keep]
 
 
+def _fed(call: Call, consumer: Call) -> bool:
+    """Was (a part of) `call`'s result an argument of `consumer`, a later call?"""
+    parts = [call.result] + (list(call.result) if isinstance(call.result, (tuple, list)) else [])
+    given = list(consumer.args) + list(consumer.kwargs.values())
+    return consumer.seq > call.seq and any(p is a for p in parts for a in given
+                                           if not isinstance(a, (bool, int, float, str, type(None))))
+
+
+def _brief(value) -> str:
+    """A value's kind and size, without its numbers: 'tuple of 4', 'tensor of shape (80, 1)'."""
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__} of {len(value)}"
+    shape = getattr(value, "shape", None)
+    return f"{type(value).__name__} of shape {tuple(shape)}" if shape is not None else type(value).__name__
+
+
 def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None, said: str = "") -> List[str]:
     """What the learner's functions did, in words; `exercises`: the names the claim's test uses
     itself (None: every call); `said`: the failing check's line and message."""
@@ -216,7 +232,10 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None, sa
             lines.append(f"{name} never zeroes the gradients, but the tutorial's version does "
                          f"(optimizer.zero_grad() or .grad.zero_() after each step): without it "
                          f"backward() adds every epoch's gradients into .grad")
-    for name in _relevant(recorder, exercises, said):
+    shown = _relevant(recorder, exercises, said)
+    consumers = {n: c for n in shown for c in shown if c != n and _fed(recorder.last[n], recorder.last[c])
+                 and re.search(rf"\b{re.escape(c.split('.')[0])}\b", said)}
+    for name in shown:
         call = recorder.last[name]
         if call.raised is not None:
             continue
@@ -249,6 +268,8 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None, sa
         elif call.result is None and recorder.returns_value.get(name) and not name.endswith("__init__"):
             lines.append(f"{called} returned None: the tutorial's version returns a value "
                          f"(a missing `return`?)")
+        elif not name.endswith("__init__") and call.result is not None and name in consumers:
+            lines.append(f"{called} returned {_brief(call.result)}, passed on to {consumers[name]}")
         elif not name.endswith("__init__") and call.result is not None:
             lines.append(f"{called} returned {describe(call.result)}")
         untrained = _left_untrained(name, call, recorder)

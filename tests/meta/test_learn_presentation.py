@@ -127,3 +127,15 @@ def test_each_devices_reason_survives_the_progress_file():
     assert again.unchecked_reasons() == ["cpu: torchviz is not installed", "cuda: CUDA not available"]
     older = _statuses(["viz.make-dot"], {}, {"unchecked": {"viz.make-dot": "seeds not given"}})
     assert older["viz.make-dot"].unchecked_reasons() == ["seeds not given"]
+
+
+def test_an_input_of_the_call_the_check_names_is_one_short_line():
+    x = np.zeros((80, 1))
+    rec = Recorder()
+    rec.record(Call("data_gen", (), {}, result=(x, x, x, x), seq=1))
+    rec.record(Call("to_tensor", (x, "cpu"), {}, result=torch.zeros(80, 1, dtype=torch.float64), seq=2))
+    from spec.learn.explanations import _diagnoses
+    lines = _diagnoses(rec, "", {"data_gen", "to_tensor"}, "to_tensor should call .float()")
+    assert lines == ["data_gen(…) returned tuple of 4, passed on to to_tensor",
+                     "to_tensor(…) returned tensor of shape (80, 1), torch.float64, on cpu: "
+                     "[0.0000, 0.0000, 0.0000, 0.0000, 0.0000, 0.0000, …]"]
