@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from spec.learn.recorder import MODULE_PREFIX, Call, Recorder, unchanged
+from spec.learn.recorder import MODULE_PREFIX, Recorder, unchanged
+from spec.learn.relevance import brief, claim_exercises, fed, relevant
 from spec.learn.stubs import TODO_RE, TUTORIALS_DIR
 
 
@@ -185,42 +186,6 @@ def _diverged(recorder: Recorder, error: str) -> List[str]:
     return [why]
 
 
-def _relevant(recorder: Recorder, exercises, said: str = "") -> List[str]:
-    """The calls worth showing for a failure: those of the exercises the failing check names (its line,
-    its message) and those the claim's tests use (`exercises`; not every data helper called on the
-    way), with the calls made inside a shown call that raised (a wrong result handed on to the code
-    that then failed); every call when that leaves nothing that returned."""
-    names = list(recorder.last)
-    if exercises is None:
-        return names
-    top = {n: n.split(".")[0] for n in names}
-    named = {n for n in names if re.search(rf"\b{re.escape(top[n])}\b", said)}
-    keep = named | {n for n in names if top[n] in exercises}
-    crashed = [recorder.last[n].seq for n in keep if recorder.last[n].raised is not None
-               and recorder.last[n].seq]
-    if crashed:
-        keep |= {n for n in names if recorder.last[n].seq > min(crashed)}
-    if not named and not any(recorder.last[n].raised is None for n in keep):
-        keep = set(names)
-    return [n for n in names if n in keep]
-
-
-def _fed(call: Call, consumer: Call) -> bool:
-    """Was (a part of) `call`'s result an argument of `consumer`, a later call?"""
-    parts = [call.result] + (list(call.result) if isinstance(call.result, (tuple, list)) else [])
-    given = list(consumer.args) + list(consumer.kwargs.values())
-    return consumer.seq > call.seq and any(p is a for p in parts for a in given
-                                           if not isinstance(a, (bool, int, float, str, type(None))))
-
-
-def _brief(value) -> str:
-    """A value's kind and size, without its numbers: 'tuple of 4', 'tensor of shape (80, 1)'."""
-    if isinstance(value, (tuple, list)):
-        return f"{type(value).__name__} of {len(value)}"
-    shape = getattr(value, "shape", None)
-    return f"{type(value).__name__} of shape {tuple(shape)}" if shape is not None else type(value).__name__
-
-
 def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None, said: str = "") -> List[str]:
     """What the learner's functions did, in words; `exercises`: the names the claim's test uses
     itself (None: every call); `said`: the failing check's line and message."""
@@ -232,8 +197,8 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None, sa
             lines.append(f"{name} never zeroes the gradients, but the tutorial's version does "
                          f"(optimizer.zero_grad() or .grad.zero_() after each step): without it "
                          f"backward() adds every epoch's gradients into .grad")
-    shown = _relevant(recorder, exercises, said)
-    consumers = {n: c for n in shown for c in shown if c != n and _fed(recorder.last[n], recorder.last[c])
+    shown = relevant(recorder, exercises, said)
+    consumers = {n: c for n in shown for c in shown if c != n and fed(recorder.last[n], recorder.last[c])
                  and re.search(rf"\b{re.escape(c.split('.')[0])}\b", said)}
     for name in shown:
         call = recorder.last[name]
@@ -269,7 +234,7 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None, sa
             lines.append(f"{called} returned None: the tutorial's version returns a value "
                          f"(a missing `return`?)")
         elif not name.endswith("__init__") and call.result is not None and name in consumers:
-            lines.append(f"{called} returned {_brief(call.result)}, passed on to {consumers[name]}")
+            lines.append(f"{called} returned {brief(call.result)}, passed on to {consumers[name]}")
         elif not name.endswith("__init__") and call.result is not None:
             lines.append(f"{called} returned {describe(call.result)}")
         untrained = _left_untrained(name, call, recorder)
@@ -332,27 +297,12 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
     compared = _compared(excinfo.tb)
     if compared is not None:
         out["expected"], out["got"] = describe(compared[0]), describe(compared[1])
-    out["calls"] = _diagnoses(recorder, out.get("error", ""), _claim_exercises(item),
+    out["calls"] = _diagnoses(recorder, out.get("error", ""), claim_exercises(item),
                               f"{out.get('test_line') or ''}\n{out.get('error', '')}")
     out["error"] = _without_wrong_guess(out.get("error", ""), out["calls"], recorder)
     if out.get("test_line"):  # the check's own source line carries the guess too
         out["test_line"] = _without_wrong_guess(out["test_line"], out["calls"], recorder)
     return out
-
-
-def _claim_exercises(item) -> Optional[set]:
-    """The tutorial names the failing test's claim uses in its own test functions, else through
-    its helpers (None: unknown)."""
-    marker = item.get_closest_marker("claim")
-    if marker is None or not marker.args:
-        return None
-    from spec.learn.testmap import claim_tests
-    try:
-        tests = claim_tests((os.path.dirname(str(item.path)),))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    ct = tests.get(marker.args[0])
-    return set(ct.direct or ct.names) if ct is not None else None
 
 
 PYTEST_ADVICE = ("use '-vv' to show", "Use -v to get more diff", "Use -v to get the full diff")

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from spec.learn import cli as learn
-from spec.learn.explanations import _project_path, _relevant, describe, without_pytest_advice
+from spec.learn.explanations import _project_path, describe, without_pytest_advice
+from spec.learn.relevance import relevant as _relevant
 from spec.learn.recorder import Call, Recorder
 from spec.learn.walk import ClaimResult
 from tests.meta.test_learn_walk import cli, world, wrong_workspace  # noqa: F401  (fixture)
