@@ -13,14 +13,17 @@ from spec.learn.recorder import Call, Recorder
 def relevant(recorder: Recorder, exercises, said: str = "") -> List[str]:
     """The calls worth showing for a failure: those of the exercises the failing check names (its line,
     its message) and those the claim's tests use (`exercises`; not every data helper called on the
-    way), with the calls made inside a shown call that raised (a wrong result handed on to the code
-    that then failed); every call when that leaves nothing that returned."""
+    way), the last call that returned, and the calls made inside a shown call that raised (a wrong
+    result handed on to the code that then failed); every call when that leaves nothing that returned."""
     names = list(recorder.last)
     if exercises is None:
         return names
     top = {n: n.split(".")[0] for n in names}
     named = {n for n in names if re.search(rf"\b{re.escape(top[n])}\b", said)}
     keep = named | {n for n in names if top[n] in exercises}
+    returned = [n for n in names if recorder.last[n].raised is None]
+    if returned:  # the last value handed back before the failure, wherever it was called from
+        keep.add(returned[-1])
     crashed = [recorder.last[n].seq for n in keep if recorder.last[n].raised is not None
                and recorder.last[n].seq]
     if crashed:
