@@ -5,13 +5,14 @@ Test files are read statically (AST), so the lint needs no collection and no dev
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Set
 
 from spec.catalog import Catalog, missing_quotes
 
-__all__ = ["claim_ids_in_tests", "untested_claims", "unknown_claims", "missing_quotes"]
+__all__ = ["claim_ids_in_tests", "untested_claims", "unknown_claims", "missing_quotes", "hint_problems"]
 
 
 def _claim_call_id(node: ast.AST):
@@ -48,6 +49,49 @@ def unknown_claims(catalog: Catalog, found: Dict[str, List[str]]) -> List[str]:
     return [f"{cid} ({', '.join(where)})" for cid, where in found.items() if cid not in catalog.claims]
 
 
+# --- hints: written for learners ------------------------------------------------------------------
+# A hint is what `python -m spec learn --hint` shows a learner stuck on the claim. Written for a test
+# author it talks about the test; as bare code it gives the answer away (that is --show's step). A claim
+# whose tests run the learner's code says what to do in which exercise, so it names one of them.
+TEST_TALK = re.compile(r"\b(?:the|this|a) (?:test|check)s?\b|\bassert|\bpytest\b|\bfixture|\bxfail\b"
+                       r"|\bmonkeypatch", re.IGNORECASE)
+
+
+def _bare_code(text: str) -> bool:
+    """The whole hint parses as Python: code, not words."""
+    try:
+        ast.parse(text.rstrip(". "))
+    except SyntaxError:
+        return False
+    return True
+
+
+def hint_problems(catalog: Catalog, tests: Dict[str, object], exercises: Set[str]) -> List[str]:
+    """Hints written for test authors, not learners. `tests`: claim id -> an object with
+    `learner_code` and `names` (spec.learn.testmap.ClaimTests); `exercises`: the exercise names."""
+    out = []
+    for cid, claim in catalog.claims.items():
+        hint = " ".join(claim.hint.split())
+        talk = TEST_TALK.search(hint)
+        if talk:
+            out.append(f"{cid}: hint talks to a test author ({talk.group(0)!r}): say what the learner "
+                       f"looks at or writes")
+        if _bare_code(hint):
+            out.append(f"{cid}: hint is bare code (the answer is --show's step): say in words what to "
+                       f"look at, or what to do in which exercise")
+        t = tests.get(cid)
+        mine = sorted(set(getattr(t, "names", ())) & exercises) if t is not None and t.learner_code else []
+        if mine and not any(re.search(rf"(?<![\w.]){re.escape(n)}\b", hint) for n in mine):
+            out.append(f"{cid}: its tests run your code ({', '.join(mine)}) but the hint names none of "
+                       f"these exercises")
+    return out
+
+
+def _hint_problems_here(catalog: Catalog) -> List[str]:
+    from spec.learn.testmap import claim_tests, exercise_names
+    return hint_problems(catalog, claim_tests(("tests/claims", "tests/benchmarks")), exercise_names())
+
+
 def main(argv=None) -> int:
     """python -m spec lint [--seeds DIR] [--catalog DIR]: the catalog lint without running any test."""
     import argparse
@@ -77,6 +121,7 @@ def main(argv=None) -> int:
     found = claim_ids_in_tests([root / "tests" / "claims", root / "tests" / "benchmarks"])
     problems = [f"no test names claim {c}" for c in untested_claims(catalog, found)]
     problems += [f"test names unknown claim {c}" for c in unknown_claims(catalog, found)]
+    problems += _hint_problems_here(catalog)
     if seeds:
         problems += missing_quotes(catalog, Path(seeds))
     for p in problems:

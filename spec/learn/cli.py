@@ -30,9 +30,16 @@ from spec.learn.watcher import watch
 
 # --- command line ----------------------------------------------------------------------------------
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (exit 2), naming --help instead of printing the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parse(argv: Sequence[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m spec learn", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(prog="python -m spec learn", description=__doc__.split("\n\n")[0],
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("workspace", nargs="?", metavar="DIR",
                    help="your workspace (from --init); without it, the reference code is walked")
     p.add_argument("--init", metavar="DIR", help="write a new workspace of TODO stubs into DIR")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import re
 import types
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -12,24 +13,30 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from spec.learn.recorder import MODULE_PREFIX, Recorder, unchanged
+from spec.learn.relevance import brief, claim_exercises, fed, relevant
 from spec.learn.stubs import TODO_RE, TUTORIALS_DIR
 
 
 # --- describing values -----------------------------------------------------------------------------
 
 def _fmt_number(x) -> str:
+    """4 decimals, as the tutorials print; very large or very small numbers in compact form
+    (-5.13e+64, not 65 digits of a diverged run)."""
     if isinstance(x, bool) or x is None:
         return repr(x)
     if isinstance(x, float):
-        return f"{x:.4f}"
+        return f"{x:.2e}" if x == x and x not in (float("inf"), float("-inf")) and (
+            abs(x) >= 1e6 or 0 < abs(x) < 1e-4) else f"{x:.4f}"
     if isinstance(x, complex):
         return f"{x:.4f}"
+    if isinstance(x, int) and abs(x) >= 10 ** 12:
+        return f"{x:.2e}"
     return repr(x)
 
 
-def _values(flat: list, numel: int) -> str:
-    shown = ", ".join(_fmt_number(v) for v in flat[:6])
-    return f"[{shown}{', …' if numel > 6 else ''}]"
+def _values(flat: list, numel: int, k: int = 6) -> str:
+    shown = ", ".join(_fmt_number(v) for v in flat[:k])
+    return f"[{shown}{', …' if numel > k else ''}]"
 
 
 def describe(value: Any, depth: int = 0) -> str:
@@ -44,13 +51,14 @@ def describe(value: Any, depth: int = 0) -> str:
         kind = "nn.Parameter" if isinstance(value, torch.nn.Parameter) else "tensor"
         try:
             flat = value.detach().cpu().reshape(-1)[:7].tolist()
-            vals = _values(flat, value.numel())
+            vals = _values(flat, value.numel(), 6 if depth == 0 else 3)
         except Exception:  # e.g. meta tensors
             vals = "(values not readable)"
         return f"{kind} of shape {tuple(value.shape)}, {value.dtype}, on {value.device}{grad}: {vals}"
     if isinstance(value, np.ndarray):
         flat = value.reshape(-1)[:7].tolist()
-        return f"numpy array of shape {value.shape}, dtype {value.dtype}: {_values(flat, value.size)}"
+        return f"numpy array of shape {value.shape}, dtype {value.dtype}: " \
+            f"{_values(flat, value.size, 6 if depth == 0 else 3)}"
     if isinstance(value, torch.nn.Module):
         n = sum(p.numel() for p in value.parameters())
         return f"{type(value).__name__} module ({n} parameter value{'s' if n != 1 else ''})"
@@ -70,6 +78,15 @@ def _shown(filename: str) -> str:
     """A path for messages: relative to the working directory when below it, else absolute."""
     rel = os.path.relpath(filename)
     return filename if rel.startswith("..") else rel
+
+
+def _project_path(filename: str) -> str:
+    """A test file by its path in the project (tests/claims/...), wherever learn is run from."""
+    from spec.__main__ import ROOT
+    try:
+        return Path(os.path.realpath(filename)).relative_to(os.path.realpath(ROOT)).as_posix()
+    except ValueError:
+        return _shown(filename)
 
 
 def _frames(tb):
@@ -169,7 +186,9 @@ def _diverged(recorder: Recorder, error: str) -> List[str]:
     return [why]
 
 
-def _diagnoses(recorder: Optional[Recorder], error: str = "") -> List[str]:
+def _diagnoses(recorder: Optional[Recorder], error: str = "", exercises=None, said: str = "") -> List[str]:
+    """What the learner's functions did, in words; `exercises`: the names the claim's test uses
+    itself (None: every call); `said`: the failing check's line and message."""
     if recorder is None:
         return []
     lines = _training_order(recorder) + _diverged(recorder, error)
@@ -178,7 +197,11 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "") -> List[str]:
             lines.append(f"{name} never zeroes the gradients, but the tutorial's version does "
                          f"(optimizer.zero_grad() or .grad.zero_() after each step): without it "
                          f"backward() adds every epoch's gradients into .grad")
-    for name, call in recorder.last.items():
+    shown = relevant(recorder, exercises, said)
+    consumers = {n: c for n in shown for c in shown if c != n and fed(recorder.last[n], recorder.last[c])
+                 and re.search(rf"\b{re.escape(c.split('.')[0])}\b", said)}
+    for name in shown:
+        call = recorder.last[name]
         if call.raised is not None:
             continue
         times = recorder.counts.get(name, 1)
@@ -210,6 +233,8 @@ def _diagnoses(recorder: Optional[Recorder], error: str = "") -> List[str]:
         elif call.result is None and recorder.returns_value.get(name) and not name.endswith("__init__"):
             lines.append(f"{called} returned None: the tutorial's version returns a value "
                          f"(a missing `return`?)")
+        elif not name.endswith("__init__") and call.result is not None and name in consumers:
+            lines.append(f"{called} returned {brief(call.result)}, passed on to {consumers[name]}")
         elif not name.endswith("__init__") and call.result is not None:
             lines.append(f"{called} returned {describe(call.result)}")
         untrained = _left_untrained(name, call, recorder)
@@ -242,7 +267,7 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
             src = linecache.getline(fname, lineno).strip()
             yours.append((shown, lineno, frame.f_code.co_name, src))
         elif os.path.realpath(fname) == test_file:
-            test_line = (_shown(fname), lineno, linecache.getline(fname, lineno).strip())
+            test_line = (_project_path(fname), lineno, linecache.getline(fname, lineno).strip())
     out["your_lines"] = [f"{f}:{n} in {fn}:  {src}" for f, n, fn, src in yours[-4:]]
     out["test_line"] = f"{test_line[0]}:{test_line[1]}:  {test_line[2]}" if test_line else None
     if isinstance(exc, NotImplementedError) and yours and (
@@ -252,6 +277,7 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
         if named.endswith("." + fn):  # a method: 'ManualLinearRegression.__init__', not '__init__'
             fn = named
         out["todo"] = f"not written yet: TODO in {f}:{n} ({fn})"
+        out["todo_name"] = fn
     missing = getattr(exc, "obj", None)
     if isinstance(exc, AttributeError) and isinstance(missing, types.ModuleType) and \
             missing.__name__.startswith(MODULE_PREFIX) and learner:
@@ -266,15 +292,32 @@ def explain(item, call, learner: Optional[str], recorder: Optional[Recorder] = N
         text = excinfo.exconly().strip()
         if isinstance(exc, AssertionError) and "\nassert " in text:
             text = text.split("\nassert ", 1)[0]  # the test's own message, without pytest's rewrite
-        lines = [ln if len(ln) <= 160 else ln[:157] + "..." for ln in text.splitlines()]
+        lines = [ln if len(ln) <= 160 else ln[:157] + "..." for ln in without_pytest_advice(text)]
         out["error"] = "\n".join(lines[:10]) + ("\n…" if len(lines) > 10 else "")
     compared = _compared(excinfo.tb)
     if compared is not None:
         out["expected"], out["got"] = describe(compared[0]), describe(compared[1])
-    out["calls"] = _diagnoses(recorder, out.get("error", ""))
+    out["calls"] = _diagnoses(recorder, out.get("error", ""), claim_exercises(item),
+                              f"{out.get('test_line') or ''}\n{out.get('error', '')}")
     out["error"] = _without_wrong_guess(out.get("error", ""), out["calls"], recorder)
     if out.get("test_line"):  # the check's own source line carries the guess too
         out["test_line"] = _without_wrong_guess(out["test_line"], out["calls"], recorder)
+    return out
+
+
+PYTEST_ADVICE = ("use '-vv' to show", "Use -v to get more diff", "Use -v to get the full diff")
+
+
+def without_pytest_advice(text: str) -> List[str]:
+    """The lines of a failure without pytest's advice to rerun with -v/-vv (learn has no such
+    option): a cut diff ends in '…' instead."""
+    out = []
+    for ln in text.splitlines():
+        if any(a in ln for a in PYTEST_ADVICE):
+            if out and out[-1] != "…":
+                out.append("…")
+            continue
+        out.append(ln)
     return out
 
 
@@ -310,7 +353,7 @@ def render(expl: Dict[str, Any], indent: str = "") -> List[str]:
         lines.extend(f"{indent}  {ln}" for ln in expl["your_lines"])
     if expl.get("calls"):
         lines.append(f"{indent}What your functions returned in this check:")
-        lines.extend(f"{indent}  {ln if len(ln) <= 240 else ln[:237] + '...'}" for ln in expl["calls"])
+        lines.extend(f"{indent}  {ln if len(ln) <= 240 else ln[:239] + '…'}" for ln in expl["calls"])
     return lines
 
 

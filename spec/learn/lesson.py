@@ -114,7 +114,8 @@ def _statuses(path_ids, results, state) -> Dict[str, ClaimResult]:
             kind = "changed" if cid in state.get("changed", []) else "passed"
             out[cid] = ClaimResult([(kind, "")])
         elif cid in state.get("unchecked", {}):
-            out[cid] = ClaimResult([("unchecked", state["unchecked"][cid])])
+            kept = state["unchecked"][cid]  # each device's reason (a list), or one text (older files)
+            out[cid] = ClaimResult([("unchecked", d) for d in ([kept] if isinstance(kept, str) else kept)])
     return out
 
 
@@ -136,7 +137,7 @@ def _update(catalog, state, results, failing, stopped_at) -> List[str]:
         elif r.status == "failed":
             passed.pop(cid, None)  # a claim that passed once but fails now is not learned any more
         elif r.status == "unchecked":
-            state.setdefault("unchecked", {})[cid] = "; ".join(r.unchecked_reasons())
+            state.setdefault("unchecked", {})[cid] = sorted({d for k, d in r.outcomes if k == "unchecked"})
     state["errata_met"] = sorted(set(state.get("errata_met", [])) | {
         c for c in passed if c in catalog.claims and catalog.claims[c].erratum})
     return newly
@@ -149,6 +150,10 @@ def report(args, catalog, path_ids, outcome, kind, planned, regress, state, sp, 
         write("(saved again while checking: starting over)")
         return 0
     if not outcome.interrupted_at and (outcome.code in (3, 4) or (outcome.code == 2 and not results)):
+        said = [ln for ln in outcome.output.strip().splitlines() if ln.strip()]
+        if len(said) == 1 and said[0].startswith("ERROR: "):  # a usage error (--devices bogus)
+            write(f"torch-spec learn: {said[0][len('ERROR: '):]}")
+            return 2
         write("torch-spec learn: pytest could not run the claims:")
         write(outcome.output.strip()[-3000:])
         return 2

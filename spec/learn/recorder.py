@@ -22,6 +22,8 @@ class Call:
     raised: Optional[BaseException] = None
     bound: Optional[Dict[str, Any]] = None  # every parameter's value, defaults included (not self)
     before: Dict[str, Any] = field(default_factory=dict)  # small tensor/array/module arguments, copied
+    seq: int = 0  # when it started (1, 2, ...: a call that started after another one that had not
+    # returned yet ran inside it); forward() calls, recorded by a hook, count from their end
 
 
 def snapshot(value) -> Any:
@@ -75,13 +77,16 @@ class Recorder:
     ref_order: Dict[str, List[str]] = field(default_factory=dict)  # the same in the tutorial's version
     sources: Dict[str, str] = field(default_factory=dict)          # the learner's source of each name
     called: set = field(default_factory=set)                       # "tutorial:name" called this test
+    started: int = 0                                               # calls started this test
 
     def reset(self) -> None:
         self.last.clear()
         self.counts.clear()
         self.called.clear()
+        self.started = 0
 
     def record(self, call: Call) -> None:
+        self.last.pop(call.name, None)  # the most recent call last: the one a failure follows
         self.last[call.name] = call
         self.counts[call.name] = self.counts.get(call.name, 0) + 1
 
@@ -96,7 +101,8 @@ def _recorded(fn, name: str, recorder: Recorder, method: bool, tutorial: str = "
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        call = Call(name, args[1:] if method else args, kwargs)
+        recorder.started += 1
+        call = Call(name, args[1:] if method else args, kwargs, seq=recorder.started)
         if sig is not None:
             try:
                 b = sig.bind(*args, **kwargs)
@@ -217,7 +223,9 @@ def _forward_hook(recorder: Recorder):
     def hook(module, inputs, output):
         cls = type(module)
         if cls.__module__.startswith(MODULE_PREFIX):
-            recorder.record(Call(f"{cls.__name__}.forward", tuple(inputs), {}, output))
+            recorder.started += 1  # recorded at its end: inside any call still running
+            recorder.record(Call(f"{cls.__name__}.forward", tuple(inputs), {}, output,
+                                 seq=recorder.started))
             recorder.called.add(f"{cls.__module__[len(MODULE_PREFIX):]}:{cls.__name__}.forward")
     return hook
 

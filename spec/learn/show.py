@@ -117,14 +117,20 @@ def show_failure(catalog, cid: str, result: ClaimResult, hint: bool, learner: Op
         for ln in render(expl, "  "):
             write(ln)
     else:
-        for ln in (expl.get("error") or "failed").splitlines()[-20:]:
+        from spec.learn.explanations import without_pytest_advice
+        for ln in without_pytest_advice(expl.get("error") or "failed")[-20:]:
             write("  " + ln)
     write(f"  ({expl.get('nodeid') or result.outcomes[0][1]})")
     level = (1 if hint else 0) if hint_level is None else hint_level
     there = f" {learner}" if learner else ""
     if level >= 1:
         write("")
-        write(f"  Hint: {' '.join(c.hint.split())}")
+        text = ' '.join(c.hint.split())
+        if expl.get("todo_name"):  # the exercise is still a TODO: the hint is about writing it
+            from spec.learn.answers import exercise_hint
+            text = exercise_hint(catalog, cid, expl["todo_name"], paths)
+        for ln in _wrap(text, "  Hint: ", subsequent="        "):
+            write(ln)
     if level >= 2:
         from spec.learn.answers import tutorial_code
         write("")

@@ -65,7 +65,7 @@ def claim_tests(paths=("tests/claims",)) -> Dict[str, ClaimTests]:
 def _claim_tests(directories) -> Dict[str, ClaimTests]:
     root = ROOT
     helpers = _functions(sorted((root / "tests" / "helpers").glob("*.py")))
-    exercise_names = _exercise_names()
+    known = exercise_names()
     out: Dict[str, ClaimTests] = {}
     files = [f for d in map(Path, directories) for f in (sorted(d.glob("test_*.py")) if d.is_dir() else [d])]
     for path in files:
@@ -74,7 +74,7 @@ def _claim_tests(directories) -> Dict[str, ClaimTests]:
 
         def used(fn, seen=()) -> Set[str]:
             names, strings, calls = _direct(fn)
-            found = names | (strings & exercise_names)
+            found = names | (strings & known)
             for c in calls:
                 if c in local and c not in seen:
                     if c not in memo:
@@ -96,11 +96,11 @@ def _claim_tests(directories) -> Dict[str, ClaimTests]:
                         ct.learner_code = True
                         ct.names |= used(node)
                         names, strings, _ = _direct(node)
-                        ct.direct |= names | (strings & exercise_names)
+                        ct.direct |= names | (strings & known)
     return out
 
 
-def _exercise_names() -> Set[str]:
+def exercise_names() -> Set[str]:
     from spec.learn.stubs import exercises
     return {e.name for e in exercises() if e.kind != "method"}
 

@@ -13,6 +13,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 DONE = ("passed", "changed")  # an erratum's test passes: it is "passed" here, flagged by claim.erratum
 
 
+def _device_reason(detail: str) -> Tuple[str, str]:
+    """'cuda: CUDA not available' -> ('cuda', 'CUDA not available'); a reason kept without its
+    device -> ('', reason)."""
+    from spec.catalog import DEVICE_TYPES
+    dev, sep, reason = detail.partition(": ")
+    return (dev, reason) if sep and dev in DEVICE_TYPES else ("", detail)
+
+
 # --- running the walk ------------------------------------------------------------------------------
 
 @dataclass
@@ -34,7 +42,12 @@ class ClaimResult:
         return "unchecked"
 
     def unchecked_reasons(self) -> List[str]:
-        return sorted({d for k, d in self.outcomes if k == "unchecked"})
+        """Why this claim was not checked here: one reason, or each device's own when they differ
+        ('cpu: torchviz is not installed ...', 'cuda: CUDA not available ...')."""
+        on = sorted({_device_reason(d) for k, d in self.outcomes if k == "unchecked"})
+        if len({r for _, r in on}) <= 1:
+            return sorted({r for _, r in on})
+        return [f"{dev}: {r}" if dev else r for dev, r in on]
 
 
 class WalkPlugin:
@@ -90,7 +103,9 @@ class WalkPlugin:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             for prefix in ("Skipped: ", "unchecked: "):
                 reason = reason[len(prefix):] if reason.startswith(prefix) else reason
-            result.outcomes.append(("unchecked", reason))
+            device = dict(report.user_properties).get("device")
+            result.outcomes.append(("unchecked", f"{device}: {reason}" if device not in (None, "any")
+                                    else reason))
         elif report.passed and report.when == "call":
             result.outcomes.append(("passed", ""))
         if self.on_result is not None:

@@ -174,8 +174,22 @@ def test_the_failing_claim_is_shown_with_tutorial_section_quote_and_progress(wor
 
 
 def test_hint_shows_the_claims_hint(world):
-    code, text = cli(world, ["--hint"])
+    ws = wrong_workspace(world, """
+        def data_gen():
+            x = np.zeros((100, 1))
+            return x, x, x, x
+    """)
+    code, text = cli(world, ["--hint"], ws=ws)
     assert code == 1 and "Hint: Split 80/20." in text
+
+
+def test_hint_on_an_exercise_still_a_todo_is_about_writing_it(world):
+    code, text = cli(world, ["--hint"])
+    hint = " ".join(text.split("Hint: ", 1)[1].split("Still stuck?")[0].split())
+    assert code == 1 and hint.startswith("data_gen is not written yet, and this claim runs it")
+    assert "Its docstring says: Synthetic data, split into train and validation sets." in hint
+    assert "“Data Generation” section shows how" in hint
+    assert "Split 80/20." not in hint  # the claim's own hint is about its check, not about data_gen
 
 
 def test_a_returned_argument_is_named_and_expected_vs_got_spelled_out(world):
