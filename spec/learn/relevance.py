@@ -1,6 +1,6 @@
 """Which of the learner's calls a failure's explanation lists: those the failing check names, those
-its claim's tests use, and those made inside the call that crashed (not every data helper called on the
-way); an input handed on to the named call is one short line."""
+its claim's tests use, and those made inside the call that crashed or the call the check names (not every
+data helper called on the way); an input handed on to the named call is one short line."""
 from __future__ import annotations
 
 import os
@@ -13,8 +13,9 @@ from spec.learn.recorder import Call, Recorder
 def relevant(recorder: Recorder, exercises, said: str = "") -> List[str]:
     """The calls worth showing for a failure: those of the exercises the failing check names (its line,
     its message) and those the claim's tests use (`exercises`; not every data helper called on the
-    way), the last call that returned, and the calls made inside a shown call that raised (a wrong
-    result handed on to the code that then failed); every call when that leaves nothing that returned."""
+    way), the last call that returned, the calls made inside a shown call that raised (a wrong
+    result handed on to the code that then failed) and those made inside a named call (its helpers);
+    every call when that leaves nothing that returned."""
     names = list(recorder.last)
     if exercises is None:
         return names
@@ -28,6 +29,11 @@ def relevant(recorder: Recorder, exercises, said: str = "") -> List[str]:
                and recorder.last[n].seq]
     if crashed:
         keep |= {n for n in names if recorder.last[n].seq > min(crashed)}
+    # the calls made inside a named one (started after it, recorded before it: `names` is in the order
+    # the calls ended): a helper of the learner's that did the wrong thing for the call the check names
+    pos = {n: i for i, n in enumerate(names)}
+    for x in named:
+        keep |= {n for n in names if recorder.last[n].seq > recorder.last[x].seq and pos[n] < pos[x]}
     if not named and not any(recorder.last[n].raised is None for n in keep):
         keep = set(names)
     return [n for n in names if n in keep]

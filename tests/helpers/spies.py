@@ -23,3 +23,15 @@ class Spy(nn.Module):
         if self.stop_after is not None and len(self.seen) >= self.stop_after:
             raise Stop()
         return self.linear(x)
+
+
+def first_forward(spy: Spy, run, what: str):
+    """Run `run()` (a learner's loop over `spy`, made with stop_after=1) until the spy's first forward
+    stops it, and return that forward's (grad enabled, training, device). A loop that never calls the
+    model fails here, saying so, rather than with pytest.raises' "DID NOT RAISE"."""
+    try:
+        run()
+    except Stop:
+        pass
+    assert spy.seen, f"{what} never called the model: each epoch predicts with the model passed in"
+    return spy.seen[0]

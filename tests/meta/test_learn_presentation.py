@@ -57,6 +57,16 @@ def test_a_call_made_inside_the_call_that_failed_is_listed_one_made_before_it_is
         ["make_train_step", "train_minibatches"]
 
 
+def test_a_helper_called_inside_the_named_call_that_returned_is_listed():
+    # training_loop_on_device returned normally but never trained: its helper training_loop_nn (started
+    # after it, ended before it) returned its argument, and that is what the learner must see
+    rec = _calls(("temperature_data", 1, False), ("training_loop_nn", 3, False),
+                 ("training_loop_on_device", 2, False))
+    said = "training_loop_on_device(1, ...) never called the model"
+    assert _relevant(rec, {"training_loop_on_device"}, said) == ["training_loop_nn", "training_loop_on_device"]
+    assert _relevant(rec, {"training_loop_on_device"}, "") == ["training_loop_on_device"]  # not named: not opened
+
+
 def test_a_data_helper_called_on_the_way_is_not_listed(world):
     ws = wrong_workspace(world, '''
         def make_parameters(device):
