@@ -136,6 +136,7 @@ def _update(catalog, state, results, failing, stopped_at) -> List[str]:
             state["changed"] = sorted(changed | {cid} if r.status == "changed" else changed - {cid})
         elif r.status == "failed":
             passed.pop(cid, None)  # a claim that passed once but fails now is not learned any more
+            state.get("unchecked", {}).pop(cid, None)
         elif r.status == "unchecked":
             state.setdefault("unchecked", {})[cid] = sorted({d for k, d in r.outcomes if k == "unchecked"})
     state["errata_met"] = sorted(set(state.get("errata_met", [])) | {

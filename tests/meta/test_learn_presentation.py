@@ -150,3 +150,20 @@ def test_an_input_of_the_call_the_check_names_is_one_short_line():
     assert lines == ["data_gen(…) returned tuple of 4, passed on to to_tensor",
                      "to_tensor(…) returned tensor of shape (80, 1), torch.float64, on cpu: "
                      "[0.0000, 0.0000, 0.0000, 0.0000, 0.0000, 0.0000, …]"]
+
+
+def test_an_exercise_is_done_when_its_claims_passed_or_cannot_be_checked_here_never_when_one_failed():
+    # the review's walk ended at "exercises 18/41" with every exercise written: a claim unchecked here
+    # (CUDA) held its exercise back for ever
+    from spec.catalog import load_catalog
+    from spec.learn.state import credited, progress
+    catalog = load_catalog()
+    unit, claims = next((u, cs) for u, cs in credited(catalog).items() if len(cs) >= 2)
+
+    def done(passed, unchecked=()):
+        state = {"passed": {c: "t" for c in passed}, "unchecked": {c: ["cuda: none"] for c in unchecked}}
+        return progress(catalog, state, None)["exercises"]
+    assert done(claims) == 1
+    assert done(claims[1:], unchecked=claims[:1]) == 1
+    assert done(claims[1:]) == 0          # the first claim not passed (failed, or not reached yet)
+    assert done([], unchecked=claims) == 0  # nothing of it was checked here
