@@ -71,10 +71,11 @@ def show_passed(catalog, newly, results, write=print, paths=("tests/claims",)) -
     write("")
 
 
-def nearby_errata(catalog, cid: str, expl: dict) -> List[str]:
-    """The errata a learner's failure may share with the tutorial's printed code: those of the
-    failing claim's section, and those of its tutorial that the failure itself points at (the erratum
-    quotes the error message, or names code the diagnosis names, e.g. optimizer.zero_grad())."""
+def nearby_errata(catalog, cid: str, expl: dict) -> List[Tuple[str, bool]]:
+    """The errata a learner's failure may share with the tutorial's printed code, each with whether the
+    failure itself points at it (the erratum quotes the error message, or names code the diagnosis
+    names, e.g. optimizer.zero_grad()): those of its tutorial that it points at, and the others of the
+    failing claim's section (shown as errata of the section, not as the cause)."""
     import re
     c = catalog.claims[cid]
     error = (expl.get("error") or "").splitlines()[0] if expl.get("error") else ""
@@ -85,9 +86,9 @@ def nearby_errata(catalog, cid: str, expl: dict) -> List[str]:
         if other.id == cid or not other.erratum or other.tutorial != c.tutorial:
             continue
         tokens = {t.rstrip(".,;:") for t in re.findall(r"[\w.]*(?:_\w+|\(\)|\[\d\])[\w.()]*", other.erratum)}
-        if other.section == c.section or (len(message) >= 20 and message[:60] in other.erratum) \
-                or any(len(t) >= 6 and t in said for t in tokens):
-            out.append(other.erratum)
+        points = (len(message) >= 20 and message[:60] in other.erratum) or any(len(t) >= 6 and (t in said or t in error) for t in tokens)
+        if points or other.section == c.section:
+            out.append((other.erratum, points))
     return out
 
 
@@ -107,8 +108,9 @@ def show_failure(catalog, cid: str, result: ClaimResult, hint: bool, learner: Op
                         "  ", subsequent="    "):
             write(ln)
     expl = result.explanation or {}
-    for erratum in ([] if expl.get("todo") else nearby_errata(catalog, cid, expl)):
-        for ln in _wrap(f"The tutorial's printed code does this too: {erratum}", "  ", subsequent="    "):
+    for erratum, points in ([] if expl.get("todo") else nearby_errata(catalog, cid, expl)):
+        said = "The tutorial's printed code does this too" if points else "This section of the tutorial is wrong here too"
+        for ln in _wrap(f"{said}: {erratum}", "  ", subsequent="    "):
             write(ln)
     write("")
     expl = result.explanation or {}

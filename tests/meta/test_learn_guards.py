@@ -237,7 +237,7 @@ import torch
 @pytest.mark.claim("params.values")
 def test_values(tutorial):
     a, b = tutorial.make_parameters("cpu")
-    assert abs(a.item() - 0.3367) < 1e-4, "a starts at 0.3367"
+    assert abs(a.item() - 0.3367) < 1e-4, "a starts at 0.3367 after torch.manual_seed(42)"
 
 @pytest.mark.claim("params.printed-code")
 def test_printed(tutorial):
@@ -267,8 +267,20 @@ def test_the_model_sections_missing_zero_grad_is_named_at_the_full_code_failure(
             "calls": ["train_model never zeroes the gradients, but the tutorial's version does "
                       "(optimizer.zero_grad() or .grad.zero_() after each step)"]}
     found = show.nearby_errata(catalog, "module.full-code-trained-values", expl)
-    assert any("without optimizer.zero_grad()" in e for e in found)
+    assert any("without optimizer.zero_grad()" in e and points for e, points in found)
     assert not show.nearby_errata(catalog, "data.shapes", {"error": "AssertionError: shape"})
+
+
+def test_an_erratum_of_the_section_the_failure_does_not_point_at_is_not_called_its_cause():
+    # review: a float64 to_tensor was told "the tutorial's printed code does this too: ... a CUDA tensor
+    # converts to NumPy" - an erratum of the section, but not what the learner's code did
+    catalog = load_catalog()
+    expl = {"error": "AssertionError: to_tensor should call .float() (float32), got torch.float64",
+            "calls": ["to_tensor(…) returned tensor of shape (80, 1), torch.float64, on cpu"]}
+    found = show.nearby_errata(catalog, "tensors.float-to-float32", expl)
+    assert found and all(not points for _, points in found), found
+    expl["error"] = "TypeError: can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy"
+    assert any(points and "CUDA tensor" in e for e, points in show.nearby_errata(catalog, "tensors.float-to-float32", expl))
 
 
 def test_a_file_that_does_not_load_is_a_problem_of_the_file_and_progress_is_kept(world):
