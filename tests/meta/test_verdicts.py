@@ -40,7 +40,7 @@ def test_another_exception_type_is_broken_naming_both(mini):
                              "not defined; recorded AssertionError matching 'assert 2.0 == 3' "
                              "(outside holds <1.0 on torch ")
     result.stdout.fnmatch_lines(["*- torch-spec -*", "not the recorded failure: got NameError*",
-                                 "    t.old  cpu: BROKEN — not the recorded failure: got NameError*"])
+                                 "  Basics · t.old  cpu: BROKEN — not the recorded failure: got NameError*"])
 
 
 def test_the_recorded_type_with_another_message_is_broken(mini):
