@@ -98,7 +98,9 @@ def test_a_real_sigint_exits_130_without_all_walked(tmp_path):
     for p in TUTORIALS_DIR.glob("[a-z]*.py"):
         (ws / p.name).write_text(p.read_text())
     ref = (ws / "regression.py").read_text()
-    (ws / "regression.py").write_text(ref.replace("    np.random.seed(42)\n", "    while True:\n        pass\n", 1))
+    looping = ref.replace("\n    np.random.seed(42)\n", "\n    while True:\n        pass\n", 1)  # data_gen's code,
+    assert looping != ref and "\n    while True:\n" in looping                       # not its docstring
+    (ws / "regression.py").write_text(looping)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     p = subprocess.Popen([sys.executable, "-m", "spec", "learn", str(ws), "--tutorial", "regression",
                           "--timeout", "120"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
