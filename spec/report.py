@@ -241,9 +241,36 @@ def _sections(claims: List[dict]) -> List[Tuple[str, List[dict]]]:
     return list(out.items())
 
 
+def _grouped(shown: List[Tuple[str, list]]) -> List[Tuple[str, list]]:
+    """Claims of one section whose cells are all unchecked for the same reason on the same devices
+    (e.g. speed claims: "timing disabled") share one line, their ids joined."""
+    out: List[Tuple[List[str], list]] = []
+    for cid, cells in shown:
+        same = [entry for entry in out if entry[1] == cells]
+        if same and all(status == "unchecked" for _, status, _ in cells):
+            same[0][0].append(cid)
+        else:
+            out.append(([cid], cells))
+    return [(", ".join(ids), cells) for ids, cells in out]
+
+
+def _section_lines(section: str, shown: List[Tuple[str, list]], pad: int, compact: bool) -> List[str]:
+    """A section's heading and its claims; compact: a section of one line is that line, headed."""
+    if compact:
+        shown = _grouped(shown)
+    lines = [line for cid, cells in shown for line in _claim_lines(cid, cells, pad)]
+    if compact and len(shown) == 1:
+        cid, cells = shown[0]
+        head = f"  {section} · {cid}"
+        first = _claim_lines("", cells, 0)[0].lstrip()
+        return [f"{head:<{pad + 4}}  {first}", *lines[1:]]
+    return [f"  {section}", *lines]
+
+
 def write_table(data: dict, write=print, mode: str = "changes", width: Optional[int] = None) -> None:
     """The claims by tutorial and section, in catalog order: with mode 'changes' only those that are
-    not a plain "holds" (devices absent here summarised once, at the end); with 'all' every claim.
+    not a plain "holds" (devices absent here summarised once, at the end; a section with one claim on
+    one line, claims unchecked for one reason on one line); with 'all' every claim, one a line.
     Lines longer than `width` are cut (`python -m spec show CLAIM` prints one claim whole)."""
     def out(line: str) -> None:
         write(line if width is None or len(line) < width else line[:width - 2] + "…")
@@ -268,10 +295,8 @@ def write_table(data: dict, write=print, mode: str = "changes", width: Optional[
         out(f"{tutorial['id']} — {titles.get(tutorial['id'], '')}".rstrip(" —"))
         pad = min(44, max(len(cid) for _, shown in rows for cid, _ in shown))
         for section, shown in rows:
-            out(f"  {section}")
-            for cid, cells in shown:
-                for line in _claim_lines(cid, cells, pad):
-                    out(line)
+            for line in _section_lines(section, shown, pad, compact=mode != "all"):
+                out(line)
         write("")
     for device, (why, n) in absent.items():
         listed = "" if mode == "all" else ", not listed above"

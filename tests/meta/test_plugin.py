@@ -56,7 +56,7 @@ def test_an_erratum_that_passes_reports_erratum(mini):
     mini.write_tests(PASSING.replace('"t.one"', '"t.wrong"'))
     result, report = mini.report("--devices", "cpu", "--claims-table")
     assert result.ret == 0 and report["claims"][0]["status"] == {"cpu": "erratum"}
-    result.stdout.fnmatch_lines(["toy — A toy tutorial", "    t.wrong * cpu: erratum — The tutorial says 3*"])
+    result.stdout.fnmatch_lines(["toy — A toy tutorial", "  Basics · t.wrong * cpu: erratum — The tutorial says 3*"])
 
 
 def test_an_unexpected_failure_is_broken_with_its_failure_text(mini):
@@ -66,7 +66,7 @@ def test_an_unexpected_failure_is_broken_with_its_failure_text(mini):
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert report["claims"][0]["status"] == {"cpu": "broken"}
     assert report["claims"][0]["details"]["cpu"].startswith("AssertionError: assert 2.0 == 3")
-    result.stdout.fnmatch_lines(["    t.one * cpu: BROKEN — AssertionError: assert 2.0 == 3*",
+    result.stdout.fnmatch_lines(["  Basics · t.one * cpu: BROKEN — AssertionError: assert 2.0 == 3*",
                                  "torch-spec: 0 hold · 0 changed · 0 errata · 1 broken · 0 unchecked"])
 
 

@@ -26,11 +26,13 @@ def catalog(mini):
            claim_toml("odd.changed", holds="<1.0", otherwise="Since 1.0 it is different.",
                       fails={"raises": "AssertionError", "match": r"assert 1\.0 == 3"}),
            claim_toml("odd.broken"),
-           claim_toml("odd.gpu-only", devices=["cuda"])]
+           claim_toml("odd.gpu-only", devices=["cuda"]),
+           claim_toml("odd.alone", section="Alone", erratum="Alone and wrong.")]  # a section of one claim
     mini.write_catalog(*holds[:40], *odd, *holds[40:])
     # an extension file (a tutorial's speed claims) comes last in the catalog: its claim is shown in
     # the section it names
-    (mini.catalog / "toy.bench.toml").write_text('[tutorial]\nid = "toy"\n\n' + claim_toml("bench.speed", section="Speed"))
+    (mini.catalog / "toy.bench.toml").write_text('[tutorial]\nid = "toy"\n\n' + claim_toml("bench.speed", section="Speed")
+                                                + claim_toml("bench.speed2", section="Speed"))
     mini.write_tests("import pytest, torch\n" + "".join(PLAIN.format(i=i) for i in range(N_HOLDS)) + '''
 @pytest.mark.claim("odd.erratum")
 def test_erratum(device):
@@ -52,8 +54,16 @@ def test_missing():
 def test_gpu(device):
     assert device == "cuda"
 
+@pytest.mark.claim("odd.alone")
+def test_alone():
+    assert 1 + 1 == 2
+
 @pytest.mark.claim("bench.speed")
 def test_speed():
+    pytest.skip("unchecked: timing disabled")
+
+@pytest.mark.claim("bench.speed2")
+def test_speed2():
     pytest.skip("unchecked: timing disabled")
 ''')
 
@@ -72,7 +82,7 @@ def test_default_output_fits_two_screens_and_names_every_claim_that_is_not_plain
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert len(lines) <= 80, text
     for cid in ("odd.erratum", "odd.changed", "odd.broken", "odd.missing-package", "odd.gpu-only",
-                "bench.speed"):
+                "odd.alone", "bench.speed", "bench.speed2"):
         assert cid in text
     assert not re.search(r"plain\.c\d", text)                      # plain holds: counted, not listed
     result.stdout.fnmatch_lines([
@@ -83,17 +93,18 @@ def test_default_output_fits_two_screens_and_names_every_claim_that_is_not_plain
         "    odd.broken * cpu: BROKEN — AssertionError: one is not three*",
         "  Speed",
         "    odd.missing-package * any: unchecked — no_such_pkg is not installed",
-        "    bench.speed * any: unchecked — timing disabled",            # in its section, not at the end
+        "    bench.speed, bench.speed2 * any: unchecked — timing disabled",  # in its section, on one line
+        "  Alone · odd.alone * any: erratum — Alone and wrong.",        # a section of one claim: one line
         "cuda: CUDA not available* — 4 checks unchecked, not listed above",
         "  claims checked only there: odd.gpu-only",
-        "torch-spec: 85 hold · 1 changed · 1 errata · 1 broken · 6 unchecked",
+        "torch-spec: 85 hold · 1 changed · 2 errata · 1 broken · 7 unchecked",
     ])
     assert text.count("CUDA not available") == 1                       # absent devices: once
     assert len([ln for ln in lines if ln.startswith("torch-spec: ") and " hold · " in ln]) == 1
     assert not re.search(r"\d+ (passed|failed|skipped)", text)          # no second, different count
     assert not any(re.fullmatch(r"[.sxFE]+.*", ln) for ln in lines)     # no progress characters
     assert "Traceback" not in text and "short test summary" not in text
-    result.stdout.fnmatch_lines(["  toy * 91 claims checked (94 tests, * s)"])
+    result.stdout.fnmatch_lines(["  toy * 93 claims checked (96 tests, * s)"])
 
 
 def test_claims_table_all_shows_every_claim_and_v_means_it(mini, no_cuda):
@@ -103,6 +114,8 @@ def test_claims_table_all_shows_every_claim_and_v_means_it(mini, no_cuda):
     assert all(f"plain.c{i} " in text for i in range(N_HOLDS))
     result.stdout.fnmatch_lines(["    plain.c0 * any: holds",
                                  "    odd.erratum * cuda: unchecked  cpu: erratum — The tutorial says 3*",
+                                 "  Alone",                             # one claim a line under -v
+                                 "    odd.alone * any: erratum — Alone and wrong.",
                                  "cuda: CUDA not available* — 4 checks unchecked"])
     assert text.count("CUDA not available") == 1
     assert output_options(["-v"]) == output_options(["--claims-table=all"])
@@ -120,10 +133,10 @@ def test_plain_pytest_keeps_its_output_and_adds_one_summary_line(mini, no_cuda):
     result = mini.run()
     lines = result.stdout.lines
     ours = [ln for ln in lines if ln.startswith("torch-spec:") and " hold · " in ln]
-    assert ours == ["torch-spec: 85 hold · 1 changed · 1 errata · 1 broken · 6 unchecked "
+    assert ours == ["torch-spec: 85 hold · 1 changed · 2 errata · 1 broken · 7 unchecked "
                     "(4 of them on cuda: CUDA not available (this torch is a CPU-only build))"]
     assert not any("odd.erratum" in ln for ln in lines)                 # no table
-    result.stdout.fnmatch_lines(["*1 failed, 86 passed, 6 skipped, 1 xfailed*"])   # pytest's own line
+    result.stdout.fnmatch_lines(["*1 failed, 87 passed, 7 skipped, 1 xfailed*"])   # pytest's own line
 
 
 def test_a_serial_run_executes_a_benchmark_once_and_prints_no_timing_table(mini, monkeypatch):

@@ -40,7 +40,7 @@ def test_another_exception_type_is_broken_naming_both(mini):
                              "not defined; recorded AssertionError matching 'assert 2.0 == 3' "
                              "(outside holds <1.0 on torch ")
     result.stdout.fnmatch_lines(["*- torch-spec -*", "not the recorded failure: got NameError*",
-                                 "    t.old  cpu: BROKEN — not the recorded failure: got NameError*"])
+                                 "  Basics · t.old  cpu: BROKEN — not the recorded failure: got NameError*"])
 
 
 def test_the_recorded_type_with_another_message_is_broken(mini):
@@ -75,9 +75,16 @@ def test_an_error_in_a_fixture_is_broken_not_changed(mini):
 
 def test_the_verdict_and_its_text_survive_xdist(mini):
     pytest.importorskip("xdist")
-    result, status, detail = _run(mini, "undefined_name_of_a_learner", RECORDED, "-n", "1")
-    assert status == "broken" and detail.startswith("not the recorded failure: got NameError")
-    assert _run(mini, "assert torch.ones(2, device=device).sum().item() == 3", RECORDED, "-n", "1")[1] == "changed"
+    # one inner xdist session (a worker start costs an import of torch), one claim per verdict
+    mini.write_catalog(OLD + RECORDED, OLD.replace('"t.old"', '"t.old2"') + RECORDED)
+    mini.write_tests(TEST.replace("BODY", "undefined_name_of_a_learner")
+                     + TEST.replace('"t.old"', '"t.old2"').replace("test_old", "test_old2").replace(
+                         "BODY", "assert torch.ones(2, device=device).sum().item() == 3"))
+    result, report = mini.report("--devices", "cpu", "-n", "1")
+    broken, changed = report["claims"]
+    assert (broken["id"], broken["status"]["cpu"]) == ("t.old", "broken")
+    assert broken["details"]["cpu"].startswith("not the recorded failure: got NameError")
+    assert (changed["id"], changed["status"]["cpu"]) == ("t.old2", "changed")
 
 
 def test_inside_the_range_nothing_changes(mini):
