@@ -9,6 +9,7 @@ catalog of test_learn_walk (or on a real claim where the real test is the point)
 - the tutorial's own bug is named at the failure it explains;
 - a file that does not load is a problem of the file: no claim heading, progress kept.
 """
+import contextlib
 import json
 import os
 import signal
@@ -121,12 +122,24 @@ def test_a_real_sigint_exits_130_without_all_walked(tmp_path):
     assert looping != ref and "\n    while True:\n" in looping                       # not its docstring
     (ws / "regression.py").write_text(looping)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    p = subprocess.Popen([sys.executable, "-m", "spec", "learn", str(ws), "--tutorial", "regression",
-                          "--timeout", "120"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         env=env, cwd=str(Path(__file__).resolve().parents[2]))
-    _wait_for_the_walk(p.pid)
-    p.send_signal(signal.SIGINT)
-    out, _ = p.communicate(timeout=60)
+    log = tmp_path / "out.txt"  # a file, not a pipe: the exit is what is checked, not who holds a pipe
+    with open(log, "w") as sink:
+        p = subprocess.Popen([sys.executable, "-m", "spec", "learn", str(ws), "--tutorial", "regression",
+                              "--timeout", "120"], stdout=sink, stderr=subprocess.STDOUT, env=env,
+                             cwd=str(Path(__file__).resolve().parents[2]), start_new_session=True)
+    try:
+        _wait_for_the_walk(p.pid)
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            tree = subprocess.run(["ps", "-o", "pid,ppid,stat,wchan:20,cmd", "-s", str(p.pid)],
+                                  capture_output=True, text=True).stdout
+            pytest.fail(f"no exit 60 s after SIGINT; processes:\n{tree}\noutput:\n{log.read_text()[-2000:]}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGKILL)  # whatever it left behind
+    out = log.read_text()
     assert p.returncode == INTERRUPTED, out
     assert "interrupted at " in out and "walked" not in out  # the walk stopped (not the start-up)
 
