@@ -112,6 +112,14 @@ def _wait_for_the_walk(pid, limit_s=60):
         time.sleep(0.05)
 
 
+def _as_from_a_terminal():
+    """In the child before exec: Ctrl-C as a terminal delivers it to a command in the foreground (SIGINT
+    not ignored, not blocked), whatever this pytest inherited: a run started in the background by a
+    non-interactive shell (nohup, `&` in a script, some CI runners) has SIGINT ignored, and exec keeps that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
 def test_a_real_sigint_exits_130_without_all_walked(tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -126,7 +134,8 @@ def test_a_real_sigint_exits_130_without_all_walked(tmp_path):
     with open(log, "w") as sink:
         p = subprocess.Popen([sys.executable, "-m", "spec", "learn", str(ws), "--tutorial", "regression",
                               "--timeout", "120"], stdout=sink, stderr=subprocess.STDOUT, env=env,
-                             cwd=str(Path(__file__).resolve().parents[2]), start_new_session=True)
+                             cwd=str(Path(__file__).resolve().parents[2]), start_new_session=True,
+                             preexec_fn=_as_from_a_terminal)
     try:
         _wait_for_the_walk(p.pid)
         p.send_signal(signal.SIGINT)
