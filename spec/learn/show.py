@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from spec.learn.walk import DONE, ClaimResult
 
@@ -140,7 +140,7 @@ def show_failure(catalog, cid: str, result: ClaimResult, hint: bool, learner: Op
         for ln in tutorial_code(catalog, cid, paths):
             write("    " + ln)
     elif level == 1:
-        write(f"  Still stuck? --hint again (or --show) shows the tutorial's code for this exercise")
+        write("  Still stuck? --hint again (or --show) shows the tutorial's code for this exercise")
     else:
         write(f"  Stuck? python -m spec learn{there} --hint")
 

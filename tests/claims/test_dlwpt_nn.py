@@ -282,12 +282,12 @@ def test_functional_dropout_ignores_eval_unless_told(device):
 
 @claim("devices.training-device-message")
 def test_training_device_message(tutorial, monkeypatch):
-    for available, printed in ((False, "Training on device cpu."), (True, "Training on device cuda.")):
+    for available, message in ((False, "Training on device cpu."), (True, "Training on device cuda.")):
         monkeypatch.setattr(torch.cuda, "is_available", lambda: available)  # both branches, on any machine
         device = tutorial.training_device()
         assert isinstance(device, torch.device), \
             f"training_device() should return a torch.device, got {type(device).__name__} {device!r}"
-        assert f"Training on device {device}." == printed
+        assert f"Training on device {device}." == message
 
 
 @claim("module.to-keeps-parameter-objects")
