@@ -11,6 +11,8 @@ from packaging.version import Version
 from torch import nn
 from torch.testing import assert_close
 
+from tests.helpers import fresh
+
 claim = pytest.mark.claim
 
 
@@ -45,15 +47,6 @@ class _Doubler(nn.Module):
         return 2 * x + 1
 
 
-RUN_SAVED = """
-import sys, warnings
-import torch
-warnings.simplefilter("ignore")
-loaded = torch.jit.load(sys.argv[1], map_location=sys.argv[2])
-print(loaded(torch.tensor([1.0, 2.0], device=sys.argv[2])).tolist())
-"""
-
-
 @claim("misc.torchscript-serializes-model")
 def test_scripted_model_runs_without_its_python_class(device, tmp_path):
     path = tmp_path / "doubler.pt"
@@ -62,10 +55,9 @@ def test_scripted_model_runs_without_its_python_class(device, tmp_path):
     assert not isinstance(loaded, _Doubler), "torch.jit.load gives a ScriptModule, not the Python class"
     x = torch.tensor([1.0, 2.0], device=device)
     assert_close(loaded(x), torch.tensor([3.0, 5.0], device=device))
-    # a fresh interpreter that never defined (or imported) _Doubler runs the saved file
-    done = subprocess.run([sys.executable, "-c", RUN_SAVED, str(path), device], capture_output=True, text=True,
-                          timeout=300)
-    assert (done.returncode, done.stdout.strip()) == (0, "[3.0, 5.0]"), done.stderr[-2000:]
+    # a fresh process that never defined (or imported) _Doubler runs the saved file
+    elsewhere = fresh.call("tests.helpers.torchscript:run_saved", str(path), device, _Doubler.__name__)
+    assert elsewhere == {"output": [3.0, 5.0], "class_defined_in": []}, elsewhere
 
 
 @claim("misc.torchscript-serializes-model")

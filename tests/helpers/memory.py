@@ -6,9 +6,10 @@ zero-argument `work` whose footprint is measured. `measure(setup, device, *args,
 returns a Footprint: `peak` (the most memory in use while work() ran, above what was in use before it)
 and `held` (what is still in use after it returned, while its result is alive).
 
-- CPU: every measurement runs in a fresh child process that does nothing else (forked from a server
-  that has only imported torch, or a fresh interpreter where there is no forkserver): it imports the setup's
-  module, fixes glibc's mmap threshold (freed large blocks go back to the OS), runs setup, collects garbage, resets the high-water mark (VmHWM, through
+- CPU: every measurement runs in a fresh child process that does nothing else (tests/helpers/fresh.py:
+  forked from a server that has imported torch and the setups' modules, or a fresh interpreter where
+  there is no forkserver): it imports the setup's module, fixes glibc's mmap threshold (freed large
+  blocks go back to the OS), runs setup, collects garbage, resets the high-water mark (VmHWM, through
   /proc/self/clear_refs) and reads VmRSS, runs work(), then reads VmHWM and VmRSS again. A fresh
   process has no freed-but-cached memory that work() could reuse, so the same claim reads the same
   whether it runs alone or after the whole suite. Where /proc cannot be read, or VmHWM cannot be reset
@@ -22,13 +23,7 @@ import ctypes
 import gc
 import importlib
 import importlib.util
-import json
-import multiprocessing
-import os
 import re
-import subprocess
-import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -36,10 +31,9 @@ from typing import Callable, Optional
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import fresh
+
 PROC = Path("/proc/self")
-TIMEOUT_S = 600
-MARK = "torch-spec-memory:"
 
 
 @dataclass(frozen=True)
@@ -77,63 +71,9 @@ def _child(setup, args, tutorial) -> Footprint:
     return Footprint(found["peak"], found["held"])
 
 
-_SERVER = []  # the forkserver context, once started
-
-
-def _fork_server():
-    """multiprocessing's forkserver with this module (so torch) preloaded, or None where there is none."""
-    if not _SERVER:
-        context = None
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-        _SERVER.append(context)
-    return _SERVER[0]
-
-
-def _run_and_send(request: dict, connection) -> None:
-    try:
-        connection.send(child_main(request))
-    except BaseException:  # noqa: B902 - the parent raises it with the child's traceback
-        connection.send(traceback.format_exc())
-
-
 def _child_answer(request: dict) -> dict:
-    """Run child_main(request) in a fresh process: forked from a server that has imported torch and done
-    nothing else (a fresh interpreter where there is no forkserver); its answer."""
-    context = _fork_server()
-    if context is None:
-        return _interpreter_answer(request)
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_run_and_send, args=(request, send), daemon=True)
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(TIMEOUT_S):
-            raise RuntimeError(f"memory child for {request['setup']} gave no answer in {TIMEOUT_S} s")
-        answer = receive.recv()
-    except EOFError:
-        answer = f"the child died (exit code {child.join(5) or child.exitcode})"
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receive.close()
-    if isinstance(answer, str):
-        raise RuntimeError(f"memory child for {request['setup']} failed:\n{answer.strip()[-3000:]}")
-    return answer
-
-
-def _interpreter_answer(request: dict) -> dict:
-    """Run child_main(request) in a fresh interpreter; its answer."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
-    done = subprocess.run([sys.executable, "-m", "tests.helpers.memory", json.dumps(request)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT_S)
-    answer = next((line[len(MARK):] for line in reversed(done.stdout.splitlines()) if line.startswith(MARK)), None)
-    if done.returncode != 0 or answer is None:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise RuntimeError(f"memory child for {request['setup']} exited {done.returncode}:\n{tail}")
-    return json.loads(answer)
+    """child_main(request) in a fresh process (tests/helpers/fresh.py); its answer."""
+    return fresh.call(f"{__name__}:child_main", request, label=f"memory child for {request['setup']}")
 
 
 # --- the child -------------------------------------------------------------------------------------
@@ -199,7 +139,3 @@ def child_main(request: dict) -> dict:
     peak, held = _status("VmHWM") - base, _status("VmRSS") - base
     del result
     return {"peak": peak, "held": held}
-
-
-if __name__ == "__main__":
-    print(MARK + json.dumps(child_main(json.loads(sys.argv[1]))), flush=True)

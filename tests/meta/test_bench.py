@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from spec import bench as cli
-from tests.helpers import memory
+from tests.helpers import fresh, memory
 from tests.helpers.bench import (FAILS, HOLDS, INCONCLUSIVE, TIMING_DISABLED, UNTIMED, Bench, Timing, band,
                                  decide, time_sides)
 
@@ -215,7 +215,7 @@ def test_a_skipped_measurement_reads_unchecked_with_its_reason(monkeypatch):
 
 
 def test_without_a_forkserver_a_fresh_interpreter_measures_the_same(monkeypatch):
-    monkeypatch.setattr(memory, "_SERVER", [None])
+    monkeypatch.setattr(fresh, "_SERVER", [None])
     found = memory.measure(_keep_64_mib, "cpu")
     assert 59 * MiB <= found.peak <= 69 * MiB and 59 * MiB <= found.held <= 69 * MiB, found
 
