@@ -6,10 +6,11 @@ from __future__ import annotations
 import ast
 import linecache
 import os
+import re
 import sys
 import types
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -102,13 +103,29 @@ def _from_namespace(tutorial_id: str, namespace: dict) -> types.ModuleType:
     return module
 
 
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # lines as ast counts them (not str.splitlines)
+
+
 def _sources(source: str) -> Dict[str, str]:
     """top-level name -> its source text (for what a diagnosis looks for in the learner's code)."""
+    lines = _LINES.findall(source)  # once: ast.get_source_segment splits the whole text again per node
     out = {}
     for node in ast.parse(source).body:
         if hasattr(node, "name"):
-            out[node.name] = ast.get_source_segment(source, node) or ""
+            out[node.name] = _segment(lines, node)
     return out
+
+
+def _segment(lines: List[str], node) -> str:
+    """ast.get_source_segment(source, node) for a top-level statement, from the source's lines."""
+    if getattr(node, "end_lineno", None) is None:
+        return ""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+    head = lines[first].encode()[node.col_offset:].decode()
+    tail = lines[last].encode()[:node.end_col_offset].decode()
+    return head + "".join(lines[first + 1:last]) + tail
 
 
 def redefine(config, module: types.ModuleType, source: str, filename: str) -> Dict[str, Any]:

@@ -8,7 +8,8 @@ a real kernel (nbclient + ipykernel, the [notebook] extra).
 - progress is the workspace's progress file, shown by `check()` and `python -m spec learn DIR --list`.
 
 The kernel runs the smallest tutorial's notebook (intro: 6 check cells); the others are generated and
-checked cell by cell here, not executed (each takes half a minute or more on this machine).
+checked cell by cell here, not executed (each takes half a minute or more on this machine). One kernel
+serves the module's notebook tests: each starts from an emptied namespace in its notebook's directory.
 """
 import re
 import sys
@@ -49,11 +50,30 @@ def _text(cell) -> str:
     return "".join(out)
 
 
-def _run(nb, ws, timeout=600):
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """One kernel for this module's notebooks (starting one, and importing torch and the tests in it, is
+    most of a notebook test's time); each test starts from a clean one (`_open`)."""
     _needs("nbformat", "nbclient", "ipykernel")
+    import nbformat
     from nbclient import NotebookClient
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(ws)}})
+    client = NotebookClient(nbformat.v4.new_notebook(), timeout=600, kernel_name="python3", shutdown_kernel="immediate",
+                            resources={"metadata": {"path": str(tmp_path_factory.mktemp("kernel"))}})
+    with client.setup_kernel():
+        yield client
+
+
+def _open(client, nb, ws):
+    """Make the kernel as a new one would be for notebook `nb` in `ws`: its namespace emptied (%reset;
+    the modules it imported stay imported, as after `import` in a new kernel they would be), its working
+    directory the notebook's, timeouts as given; then `nb` is the notebook it executes."""
+    import nbformat
+    scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"%reset -f\nimport os\nos.chdir({str(ws)!r})\ndel os")])
+    client.nb, client.timeout, client.interrupt_on_timeout = scratch, 600, False
+    client.execute_cell(scratch.cells[0], 0)
+    assert not [o for o in scratch.cells[0].outputs if o["output_type"] == "error"], scratch.cells[0].outputs
+    client.nb = nb
     return client
 
 
@@ -122,54 +142,53 @@ def test_the_command_line_refuses_misuse_in_one_line(tmp_path, capsys):
     assert "· training.linear-data" in out and "exercises 0/" in out
 
 
-def test_as_generated_every_check_cell_reads_not_written_yet_then_a_learners_cells_are_checked(tmp_path):
+def test_as_generated_every_check_cell_reads_not_written_yet_then_a_learners_cells_are_checked(tmp_path, kernel):
     ws, nb = _notebook(tmp_path)
     import nbformat
-    client = _run(nb, ws)
-    with client.setup_kernel():
-        for i, cell in enumerate(nb.cells):
-            client.execute_cell(cell, i)
-        checks = _checks(nb)
-        assert [c.source for c in checks] == [f'check("{n}")' for n in _names()]
-        for cell in checks:
-            text = _text(cell)
-            assert "not written yet" in text, (cell.source, text)
-            assert PASS not in text
-            html = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
-            assert "<pre" in html and "not written yet" in html
-        path = _text(nb.cells[-1])  # check(): the path, where the last check stopped
-        assert "· training.linear-data\n" in path and "✗ optim.sgd-same-as-manual   ← you are here" in path
+    client = _open(kernel, nb, ws)
+    for i, cell in enumerate(nb.cells):
+        client.execute_cell(cell, i)
+    checks = _checks(nb)
+    assert [c.source for c in checks] == [f'check("{n}")' for n in _names()]
+    for cell in checks:
+        text = _text(cell)
+        assert "not written yet" in text, (cell.source, text)
+        assert PASS not in text
+        html = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
+        assert "<pre" in html and "not written yet" in html
+    path = _text(nb.cells[-1])  # check(): the path, where the last check stopped
+    assert "· training.linear-data\n" in path and "✗ optim.sgd-same-as-manual   ← you are here" in path
 
-        def run(source):
-            cell = nbformat.v4.new_code_cell(source)
-            nb.cells.append(cell)
-            client.execute_cell(cell, len(nb.cells) - 1)
-            return _text(cell)
+    def run(source):
+        cell = nbformat.v4.new_code_cell(source)
+        nb.cells.append(cell)
+        client.execute_cell(cell, len(nb.cells) - 1)
+        return _text(cell)
 
-        run('quick = checker("intro", timeout=3)')
-        crash = "def make_linear_data(N=10):\n    return 1 / 0\n"
-        run(crash)
-        text = run('check("make_linear_data")')
-        assert "✗ training.linear-data" in text and "ZeroDivisionError" in text, text
-        assert re.search(r"Cell In\[\d+\], line 2 in make_linear_data:\s+return 1 / 0", text), text
-        assert 'Stuck? check("make_linear_data", hint=True)' in text
-        hinted = run('check("make_linear_data", hint=True)')
-        assert "Hint: " in hinted, hinted
-        run("def make_linear_data(N=10):\n    while True:\n        pass\n")
-        text = run('quick("make_linear_data")')
-        assert re.search(r"ran longer than 3 s in make_linear_data \(Cell In\[\d+\], line \d+\)", text), text
-        # Jupyter's interrupt (SIGINT to the kernel) while a check runs: said, nothing counted
-        run('slow = checker("intro", timeout=60)')
-        client.timeout, client.interrupt_on_timeout = 3, True
-        text = run('slow("make_linear_data")')
-        client.timeout, client.interrupt_on_timeout = 600, False
-        assert text.startswith("interrupted") and "nothing" in text and PASS not in text, text
-        reference = (TUTORIALS_DIR / "intro.py").read_text()
-        start = reference.index("def make_linear_data(")
-        run(reference[start:reference.index("\n\n\n", start)])
-        text = run('check("make_linear_data")')
-        assert "✓ make_linear_data: all 2 of its claims hold for your code" in text, text
-        assert "no exercise named 'nope'" in run('check("nope")')
+    run('quick = checker("intro", timeout=1)')
+    crash = "def make_linear_data(N=10):\n    return 1 / 0\n"
+    run(crash)
+    text = run('check("make_linear_data")')
+    assert "✗ training.linear-data" in text and "ZeroDivisionError" in text, text
+    assert re.search(r"Cell In\[\d+\], line 2 in make_linear_data:\s+return 1 / 0", text), text
+    assert 'Stuck? check("make_linear_data", hint=True)' in text
+    hinted = run('check("make_linear_data", hint=True)')
+    assert "Hint: " in hinted, hinted
+    run("def make_linear_data(N=10):\n    while True:\n        pass\n")
+    text = run('quick("make_linear_data")')
+    assert re.search(r"ran longer than 1 s in make_linear_data \(Cell In\[\d+\], line \d+\)", text), text
+    # Jupyter's interrupt (SIGINT to the kernel) while a check runs: said, nothing counted
+    run('slow = checker("intro", timeout=60)')
+    client.timeout, client.interrupt_on_timeout = 2, True
+    text = run('slow("make_linear_data")')
+    client.timeout, client.interrupt_on_timeout = 600, False
+    assert text.startswith("interrupted") and "nothing" in text and PASS not in text, text
+    reference = (TUTORIALS_DIR / "intro.py").read_text()
+    start = reference.index("def make_linear_data(")
+    run(reference[start:reference.index("\n\n\n", start)])
+    text = run('check("make_linear_data")')
+    assert "✓ make_linear_data: all 2 of its claims hold for your code" in text, text
+    assert "no exercise named 'nope'" in run('check("nope")')
     state = load_state(state_path(ws))
     assert set(credited(load_catalog())["intro:make_linear_data"]) <= set(state["passed"])
 
@@ -177,11 +196,13 @@ def test_as_generated_every_check_cell_reads_not_written_yet_then_a_learners_cel
 PASS = "✓"
 
 
-def test_the_solved_notebook_shows_a_check_mark_at_every_check_cell(tmp_path, capsys):
+def test_the_solved_notebook_shows_a_check_mark_at_every_check_cell(tmp_path, capsys, kernel):
     ws, nb = _notebook(tmp_path, solved=True)
     # a generous time limit: this test is about the verdicts, not about the time limit (above)
     nb.cells[1].source = nb.cells[1].source.replace(f'checker("{TUTORIAL}")', f'checker("{TUTORIAL}", timeout=120)')
-    _run(nb, ws).execute()
+    client = _open(kernel, nb, ws)
+    for i, cell in enumerate(nb.cells):
+        client.execute_cell(cell, i)
     catalog = load_catalog()
     claims = credited(catalog)
     for cell in _checks(nb):
