@@ -9,6 +9,8 @@ time and in CPU time (user + system of the command and its children). With
 --before DIR (another checkout of this project, e.g. `git worktree add /tmp/before main`) every
 command also runs there, interleaved, with the same interpreter, and the table shows both.
 The load average is printed before and after: on a shared machine compare ratios, not seconds.
+Each tree's tests are collected once, untimed, before the first run (pytest caches its rewritten test
+modules, as on any second run), and the commands run with bytecode caching on (a default Python's).
 """
 from __future__ import annotations
 
@@ -39,9 +41,23 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _env(tree: Path) -> dict:
+    """This tree's spec package (not the installed one); bytecode written as a default Python writes it
+    (PYTHONDONTWRITEBYTECODE dropped), so that pytest keeps its rewritten test modules between runs."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return dict(env, PYTHONPATH=str(tree))
+
+
+def warm_up(tree: Path) -> None:
+    """Collect every test once, untimed: what any second run finds cached (rewritten test modules,
+    .pyc files) is then there for the first timed run too."""
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "--collect-only", "-p", "no:randomly"], cwd=tree,
+                   env=_env(tree), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def run_once(tree: Path, args: List[str]) -> tuple:
     """(wall seconds, CPU seconds of the command and its children, e.g. xdist workers)."""
-    env = dict(os.environ, PYTHONPATH=str(tree))  # this tree's spec package, not the installed one
+    env = _env(tree)
     cpu, start = _cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, *args], cwd=tree, env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
@@ -64,6 +80,11 @@ def main(argv=None) -> int:
     cpus: Dict[tuple, List[float]] = {(t, c): [] for t in trees for c in args.only}
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"({os.cpu_count()} cores)", flush=True)
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("PYTHONDONTWRITEBYTECODE is set here: dropped for the timed commands (a default Python "
+              "caches bytecode)")
+    for tree in trees.values():
+        warm_up(tree)
     for r in range(args.runs):
         for name in args.only:
             for label, tree in trees.items():

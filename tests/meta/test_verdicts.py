@@ -73,18 +73,23 @@ def test_an_error_in_a_fixture_is_broken_not_changed(mini):
     assert "got RuntimeError: the fixture failed; recorded AssertionError" in report["claims"][0]["details"]["any"]
 
 
-def test_the_verdict_and_its_text_survive_xdist(mini):
+def test_the_report_and_every_verdict_with_its_text_survive_xdist(mini, no_cuda):
     pytest.importorskip("xdist")
     # one inner xdist session (a worker start costs an import of torch), one claim per verdict
-    mini.write_catalog(OLD + RECORDED, OLD.replace('"t.old"', '"t.old2"') + RECORDED)
+    mini.write_catalog(OLD + RECORDED, OLD.replace('"t.old"', '"t.old2"') + RECORDED, claim_toml("t.new"))
     mini.write_tests(TEST.replace("BODY", "undefined_name_of_a_learner")
                      + TEST.replace('"t.old"', '"t.old2"').replace("test_old", "test_old2").replace(
-                         "BODY", "assert torch.ones(2, device=device).sum().item() == 3"))
+                         "BODY", "assert torch.ones(2, device=device).sum().item() == 3")
+                     + TEST.replace('"t.old"', '"t.new"').replace("test_old", "test_new").replace(
+                         "BODY", "assert torch.ones(2, device=device).sum().item() == 2"))
     result, report = mini.report("--devices", "cpu", "-n", "1")
-    broken, changed = report["claims"]
-    assert (broken["id"], broken["status"]["cpu"]) == ("t.old", "broken")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the broken one
+    broken, changed, holds = report["claims"]
+    assert (broken["id"], broken["status"]) == ("t.old", {"cpu": "broken"})
     assert broken["details"]["cpu"].startswith("not the recorded failure: got NameError")
-    assert (changed["id"], changed["status"]["cpu"]) == ("t.old2", "changed")
+    assert (changed["id"], changed["status"]) == ("t.old2", {"cpu": "changed"})
+    assert "It changed in 1.0." in changed["details"]["cpu"]
+    assert (holds["id"], holds["status"]) == ("t.new", {"cpu": "holds"})
 
 
 def test_inside_the_range_nothing_changes(mini):
