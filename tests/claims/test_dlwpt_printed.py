@@ -3,13 +3,11 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
-from torch import optim
 from torch.utils.data import DataLoader
 
 from spec.replay.item import assert_as_printed
 from tests.claims.test_dlwpt_training import ADAM_TABLE
-from tests.helpers.dlwpt import printed
+from tests.helpers.dlwpt import adam_fit
 
 claim = pytest.mark.claim
 COLLATE_REFUSES = (r"^default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
@@ -44,9 +42,7 @@ def test_the_printed_cifar_loader_cannot_be_iterated_and_to_tensor_fixes_it():
 
 @claim("optim.adam-loss-table-last-digit")
 def test_adam_table_agrees_to_1e5_but_not_in_every_printed_digit(tutorial):
-    t_c, t_u = tutorial.temperature_data("cpu")
-    params = torch.tensor([1.0, 0.0], requires_grad=True)
-    _, losses = printed(tutorial.training_loop_optimizer, 1000, optim.Adam([params], lr=1e-1), params, 0.1 * t_u, t_c)
+    _, losses = adam_fit(tutorial, "cpu")
     got = [loss for _, loss in losses]
     assert max(abs(g - p) for g, p in zip(got, ADAM_TABLE)) <= 1e-5
     assert ["%f" % g for g in got] != ["%f" % p for p in ADAM_TABLE], "the 6-decimal table is reproduced"

@@ -8,7 +8,7 @@ import torch
 from torch import optim
 from torch.testing import assert_close
 
-from tests.helpers.dlwpt import PRINTED_T_P, T_C, T_U, printed
+from tests.helpers.dlwpt import PRINTED_T_P, T_C, T_U, adam_fit, printed
 from tests.helpers.errors import LEAF_IN_PLACE
 from tests.helpers.fits import lstsq_line
 from tests.helpers.grads import assert_grads_none, assert_grads_zeroed
@@ -365,10 +365,7 @@ def test_adam_converges_on_raw_inputs_where_sgd_diverges(tutorial, device):
 
 @claim("optim.adam-loss-table")
 def test_adam_prints_the_table_and_ends_at_printed_params(tutorial, device):
-    t_c, t_u = tutorial.temperature_data(device)
-    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
-    optimizer = optim.Adam([params], lr=1e-1)
-    params, losses = printed(tutorial.training_loop_optimizer, 1000, optimizer, params, 0.1 * t_u, t_c)
+    params, losses = adam_fit(tutorial, device)
     # 1e-5 on the CPU: Adam of torch 1.13 / 2.0 is 5.7e-6 off at epoch 100 (3 float32 ulps), 2.6+ 2e-6
     _table(losses, ADAM_TABLE, 1e-5 if device == "cpu" else TABLE_ATOL[device], "Adam training loop")
     assert_close(params.detach(), torch.tensor([5.3676, -17.3044], device=device),

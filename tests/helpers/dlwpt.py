@@ -42,6 +42,15 @@ def printed(loop, *args, name=None):
 
 
 @per_tutorial
+def adam_fit(tutorial, device):
+    """(params, [(epoch, loss), ...]): the tutorial's Adam run on the scaled inputs (0.1 * t_u), from
+    params [1.0, 0.0], lr 1e-1, 1000 epochs, through its training_loop_optimizer."""
+    t_c, t_u = tutorial.temperature_data(device)
+    params = torch.tensor([1.0, 0.0], device=device, requires_grad=True)
+    return printed(tutorial.training_loop_optimizer, 1000, optim.Adam([params], lr=1e-1), params, 0.1 * t_u, t_c)
+
+
+@per_tutorial
 def linear_fit(tutorial, device):
     """(linear_model, history): the tutorial's linear fit on the split, from its printed start
     (weight 0.4681, bias -0.7741), Adam lr 1e-1, 1000 epochs."""
