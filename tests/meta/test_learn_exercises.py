@@ -8,8 +8,9 @@
 
 Built against whatever spec/tutorials and tests/claims hold, so new exercises are covered on arrival.
 Three in-process pytest sessions over tests/claims (spec.learn.walk.run_walk) do all of it: the reference,
-the stubs, then every (exercise, variant) on the tests that call it, cheapest first, stopping at the
-first failure of each variant.
+the stubs, then every (exercise, variant) on the tests that call it, in the order the learner's path
+meets them (catalog order), stopping at the first failure of each variant: the failure a learner with
+that mistake would see first, whatever this machine's timings.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
+from spec.catalog import load_catalog
 from spec.learn import walk as learn
 from spec.learn.explanations import render
 from spec.learn.loader import learner_module, redefine
@@ -28,8 +30,6 @@ from spec.learn.stubs import exercises, reference_modules, stub_of, write_worksp
 REFS = reference_modules()
 UNITS = [e for e in exercises() if e.kind != "method"]  # top-level functions and classes
 KINDS = ("stub", "identity", "constant", "no-zero-grad")
-TRIES = 6  # a wrong answer must fail one of the tests that call its exercise: every quick one (QUICK),
-QUICK = 0.25  # seconds in the reference run, and at least the 6 cheapest (stop at the first failure)
 MISTAKE = {  # what the failure message must say for each trivially wrong answer
     "identity": "returned its argument",
     "constant": "returned float 0.0",
@@ -114,8 +114,10 @@ class Harness:
         from _pytest.runner import runtestprotocol
         self.current = self.plan[self.i]  # before setup: skip marks raise in setup hooks
         self.i += 1
+        marker = item.get_closest_marker("claim")
         self.results.append({"nodeid": item.nodeid, "variant": key(self.current[1]), "outcome": None,
-                             "exc": None, "text": "", "duration": 0.0, "calls": []})
+                             "exc": None, "text": "", "duration": 0.0, "calls": [],
+                             "claim": marker.args[0] if marker and marker.args else None})
         # the same item may run twice in a row: tear it down fully in between
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         runtestprotocol(item, nextitem=None if nextitem is item else nextitem)
@@ -244,11 +246,13 @@ def _check_all(base: Path) -> dict:
     reference = run(ref_ws, None, variants)
     used = [r for r in reference.results if r["calls"]]  # tests that call tutorial code
     stubs = run(stub_ws, [(r["nodeid"], None) for r in used], variants)
-    # which tests call which exercise (the reference run's record), cheapest first
-    calls: Dict[str, List[tuple]] = {}  # "tutorial:Name" -> [(duration, nodeid)]
-    for r in reference.results:
+    # which tests call which exercise (the reference run's record), in the learner's path order: by
+    # claim in catalog order, then as pytest ran them
+    path = {cid: i for i, cid in enumerate(load_catalog().claims)}
+    calls: Dict[str, List[tuple]] = {}  # "tutorial:Name" -> [(path position, run position, nodeid)]
+    for i, r in enumerate(reference.results):
         for called in r["calls"]:
-            calls.setdefault(called.split(".")[0], []).append((r["duration"], r["nodeid"]))
+            calls.setdefault(called.split(".")[0], []).append((path.get(r["claim"], len(path)), i, r["nodeid"]))
     plan = []
     for ex in UNITS:
         for kind in KINDS:
@@ -256,9 +260,8 @@ def _check_all(base: Path) -> dict:
             if text is None:
                 continue
             (variants / f"{ex.tutorial}__{ex.name}__{kind}.py").write_text(text + "\n")
-            ranked = sorted(set(calls.get(f"{ex.tutorial}:{ex.name}", [])))
-            tests = [t for i, t in enumerate(ranked) if i < TRIES or t[0] < QUICK]
-            plan.extend((nodeid, (ex, kind)) for _, nodeid in tests)
+            tests = sorted(set(calls.get(f"{ex.tutorial}:{ex.name}", [])))
+            plan.extend((nodeid, (ex, kind)) for _, _, nodeid in tests)
     wrong = run(ref_ws, plan, variants, stop_each=True)
     return {"reference": reference.results, "stubs": stubs.results, "wrong": wrong.results,
             "calls": calls, "variants": str(variants)}
