@@ -52,3 +52,21 @@ def test_show_an_unknown_claim_names_close_ones(capsys):
     assert out == "" and len(err.strip().splitlines()) == 1
     assert err.startswith("python -m spec show: unknown claim 'optim.zero-grad'; close matches: "
                           "optim.zero-grad-zeroes, ")
+
+
+def test_the_command_line_exits_with_mains_code_and_all_its_output(tmp_path):
+    """`python -m spec` ends without the interpreter's teardown (spec.__main__.cli): the exit code is
+    main()'s and nothing written is lost, to a pipe or to a file."""
+    import subprocess
+    import sys
+
+    import spec.__main__ as cli
+    run = [sys.executable, "-m", "spec"]
+    typo = subprocess.run(run + ["lnit"], capture_output=True, text=True, timeout=120)
+    assert (typo.returncode, typo.stdout) == (USAGE_ERROR, "")
+    assert typo.stderr.startswith("python -m spec: unknown command 'lnit'") and typo.stderr.count("\n") == 1
+    out = tmp_path / "help.txt"
+    with open(out, "w") as f:
+        done = subprocess.run(run + ["--help"], stdout=f, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert out.read_text() == cli.__doc__ + "\n"
