@@ -113,13 +113,17 @@ def main(argv: Optional[List[str]] = None) -> int:
 def cli() -> None:
     """The command line (`python -m spec`, the `torch-spec` script): main(), then a quick exit. The
     interpreter's own teardown would free torch's, pytest's and every test's objects one by one (about
-    1 s after a full run) only to end the process: the atexit handlers run and the streams are flushed,
-    then the process ends. (main() itself returns normally: the tests call it in-process.)"""
+    1 s after a full run) only to end the process: as at a normal exit, other threads are waited for,
+    the atexit handlers run and the streams are flushed, then the process ends. (main() itself returns normally: the tests call it in-process.)"""
     try:
         code = main()
     except BrokenPipeError:  # output piped into `head` and closed early
         code = 1
     import atexit
+    import threading
+    for thread in threading.enumerate():  # as at a normal exit: non-daemon threads are waited for
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
