@@ -3,9 +3,15 @@ soon as collection is done when a selected test needs it, so that its `import to
 tests instead of delaying the first measurement."""
 from tests.helpers import fresh, memory
 
+MEASURING = (memory, memory.measure, memory.start)
+
+
+def _measures(module) -> bool:
+    return any(value is m for value in vars(module).values() for m in MEASURING)
+
 
 def _needs_fresh(module) -> bool:
-    return any(value is fresh or value is memory.measure for value in vars(module).values())
+    return _measures(module) or any(value is fresh for value in vars(module).values())
 
 
 def pytest_collection_finish(session):
@@ -15,4 +21,4 @@ def pytest_collection_finish(session):
     users = [m for m in modules if _needs_fresh(m)]
     if users:
         # the modules whose setups the memory children run are imported once, in the server
-        fresh.start(sorted(m.__name__ for m in users if getattr(m, "measure", None) is memory.measure))
+        fresh.start(sorted(m.__name__ for m in users if _measures(m)))

@@ -13,7 +13,7 @@ from torch.testing import assert_close
 from torch.utils.data import DataLoader, Dataset
 
 from tests.helpers.bench import fmt_bytes, sync
-from tests.helpers.memory import measure
+from tests.helpers.memory import start
 
 claim = pytest.mark.claim
 
@@ -36,10 +36,10 @@ def _float32_tensor(tutorial, n):
 
 @claim("bench.tensor-vs-list-bytes")
 def test_a_float32_tensor_takes_4_bytes_per_number_a_list_at_least_32(bench):
+    measuring = start(_python_list, "cpu", N_NUMBERS), start(_float32_tensor, "cpu", N_NUMBERS)
     t = torch.tensor([float(i) for i in range(N_NUMBERS)])
     assert t.element_size() * t.nelement() == 4_000_000 and t.is_contiguous()  # the nominal size: 4 B each
-    list_bytes = measure(_python_list, "cpu", N_NUMBERS).held
-    tensor_bytes = measure(_float32_tensor, "cpu", N_NUMBERS).held
+    list_bytes, tensor_bytes = (m.result().held for m in measuring)
     bench.table("1e6 numbers", "memory held (measured)", "bytes per number")
     bench.row("float32 tensor", fmt_bytes(tensor_bytes), f"{tensor_bytes / N_NUMBERS:.1f}")
     bench.row("Python list of float", fmt_bytes(list_bytes), f"{list_bytes / N_NUMBERS:.1f}")
@@ -113,9 +113,10 @@ def _converted(tutorial, device, dtype):
 
 @claim("bench.float32-halves-memory")
 def test_converting_to_float32_halves_the_memory(bench, device):
+    measuring = [start(_converted, device, device, dtype) for dtype in ("float64", "float32")]
     t64 = torch.from_numpy(np.zeros((2000, 2000))).to(device)
     assert t64.dtype == torch.float64 and t64.to(dtype=torch.float32).dtype == torch.float32
-    held64, held32 = (measure(_converted, device, device, dtype).held for dtype in ("float64", "float32"))
+    held64, held32 = (m.result().held for m in measuring)
     bench.table("2000 x 2000 from numpy", "memory held (measured)")
     bench.row("float64 (as converted)", fmt_bytes(held64))
     bench.row("float32", fmt_bytes(held32))
@@ -191,7 +192,8 @@ def _forward(tutorial, device, grad):
 
 @claim("bench.no-grad-keeps-no-graph")
 def test_a_forward_under_no_grad_keeps_no_activations_alive(bench, device, tutorial):
-    plain, graph = (measure(_forward, device, device, grad, tutorial=tutorial).held for grad in (False, True))
+    measuring = [start(_forward, device, device, grad, tutorial=tutorial) for grad in (False, True)]
+    plain, graph = (m.result().held for m in measuring)
     bench.table("forward of the 1-8-1 model on 2e6 points", "memory held while the output lives")
     bench.row("under torch.no_grad()", fmt_bytes(plain))
     bench.row("with the graph", fmt_bytes(graph))

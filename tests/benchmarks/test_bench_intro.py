@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tests.helpers.bench import fmt_bytes
-from tests.helpers.memory import measure
+from tests.helpers.memory import start
 
 claim = pytest.mark.claim
 
@@ -39,10 +39,11 @@ def _add(tutorial, device, copy_first):
 
 @claim("bench.broadcast-memory")
 def test_broadcasting_never_copies_the_small_operand(bench, device):
+    measuring = [start(_add, device, device, copy) for copy in (False, True)]
     x = torch.ones(3, device=device)
     expanded = x.expand(4_000_000, 3)
     assert expanded.stride() == (0, 1) and expanded.data_ptr() == x.data_ptr()  # a view, no copy
-    broadcast, copied = (measure(_add, device, device, copy).peak for copy in (False, True))
+    broadcast, copied = (m.result().peak for m in measuring)
     bench.table("(3,) + (4e6, 3) float32 (output 48 MB)", "peak memory during the add")
     bench.row("x + y (broadcast)", fmt_bytes(broadcast))
     bench.row("x.expand(n, 3).contiguous() + y", fmt_bytes(copied))

@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from tests.helpers.bench import fmt_bytes
 from tests.helpers.datasets import OnDemandDataset
-from tests.helpers.memory import measure
+from tests.helpers.memory import start
 from tests.helpers.fits import lstsq_line
 from tests.helpers.regression import split_loaders, train_tensors
 
@@ -82,11 +82,12 @@ def _build(tutorial, paths, which, epoch):
 
 @claim("bench.dataset-load-on-demand")
 def test_loading_on_demand_holds_no_data_until_asked(bench, tutorial, npy_files):
+    measuring = {(which, epoch): start(_build, "cpu", npy_files, which, epoch, tutorial=tutorial)
+                 for which in ("eager", "lazy") for epoch in (False, True)}
     eager, lazy = _datasets(tutorial, npy_files)
     assert_close(lazy()[95][0], eager()[95][0])  # the same data either way
     assert _epoch(lazy()) == 24
-    sizes = {(which, epoch): measure(_build, "cpu", npy_files, which, epoch, tutorial=tutorial)
-             for which in ("eager", "lazy") for epoch in (False, True)}
+    sizes = {key: m.result() for key, m in measuring.items()}
     bench.table("96 files x 512 KiB = 48 MiB", "held once built", "peak while built", "peak of build + one epoch (batch 4)")
     for which, name in (("eager", "loaded in __init__ (CustomDataset)"), ("lazy", "loaded on demand (OnDemandDataset)")):
         bench.row(name, fmt_bytes(sizes[which, False].held), fmt_bytes(sizes[which, False].peak),

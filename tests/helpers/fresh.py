@@ -2,8 +2,9 @@
 of this session, so what it measures or loads depends on nothing that ran before it.
 
 - `call("package.module:function", *args, label=...)` runs function(*args) there and returns its
-  result (JSON values). An exception in the child is raised here as RuntimeError("<label> failed:" and
-  the child's traceback).
+  result (JSON values); `submit(...)` starts the same call and returns at once, its `.result()` waits
+  (calls submitted together run side by side, each in a process of its own). An exception in the
+  child is raised here as RuntimeError("<label> failed:" and the child's traceback).
 - The process is forked from multiprocessing's forkserver, started once per process with torch
   preloaded. `start(preload)` starts it now: the hook in tests/conftest.py calls it once collection
   is done, so the server's own `import torch` (about 2 s) runs on another core while the first tests
@@ -57,42 +58,68 @@ def _run_and_send(target: str, args: list, connection) -> None:
         connection.send({"error": traceback.format_exc()})
 
 
+class Call:
+    """A call under way in a fresh process (see submit); result() waits for it and returns its result."""
+
+    def __init__(self, target: str, args: list, label: str):
+        self.label, self._answer = label, None
+        context = _SERVER[0]
+        self._forked = context is not None
+        if context is None:  # no forkserver: a fresh interpreter
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+            self._process = subprocess.Popen([sys.executable, "-m", __name__, json.dumps({"target": target, "args": args})],
+                                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            return
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_run_and_send, args=(target, args, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self):
+        if self._answer is None:
+            self._answer = self._wait_child() if self._forked else self._wait_interpreter()
+        if "error" in self._answer:
+            raise RuntimeError(f"{self.label} failed:\n{self._answer['error'].strip()[-3000:]}")
+        return self._answer["result"]
+
+    def _wait_child(self) -> dict:
+        child, receive = self._process, self._receive
+        try:
+            if not receive.poll(TIMEOUT_S):
+                return {"error": f"no answer in {TIMEOUT_S} s"}
+            return receive.recv()
+        except EOFError:
+            return {"error": f"the child died (exit code {child.join(5) or child.exitcode})"}
+        finally:
+            if child.is_alive():
+                child.kill()
+            child.join()
+            receive.close()
+
+    def _wait_interpreter(self) -> dict:
+        try:
+            out, err = self._process.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.communicate()
+            return {"error": f"no answer in {TIMEOUT_S} s"}
+        answer = next((line[len(MARK):] for line in reversed(out.splitlines()) if line.startswith(MARK)), None)
+        if self._process.returncode != 0 or answer is None:
+            tail = "\n".join((err or out).strip().splitlines()[-15:])
+            return {"error": f"exit {self._process.returncode}\n{tail}"}
+        return {"result": json.loads(answer)}
+
+
+def submit(target: str, *args, label: str = "") -> Call:
+    """Start target(*args) (target: "module:qualname") in a fresh process now; call .result() for its
+    result. Calls submitted together run side by side, each in its own process."""
+    start()
+    return Call(target, list(args), label or f"fresh process for {target}")
+
+
 def call(target: str, *args, label: str = ""):
     """target(*args) (target: "module:qualname") in a fresh process; its result."""
-    label = label or f"fresh process for {target}"
-    start()
-    context = _SERVER[0]
-    if context is None:
-        return _interpreter_call(target, list(args), label)
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_run_and_send, args=(target, list(args), send), daemon=True)
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(TIMEOUT_S):
-            raise RuntimeError(f"{label} gave no answer in {TIMEOUT_S} s")
-        answer = receive.recv()
-    except EOFError:
-        answer = {"error": f"the child died (exit code {child.join(5) or child.exitcode})"}
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receive.close()
-    if "error" in answer:
-        raise RuntimeError(f"{label} failed:\n{answer['error'].strip()[-3000:]}")
-    return answer["result"]
-
-
-def _interpreter_call(target: str, args: list, label: str):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
-    done = subprocess.run([sys.executable, "-m", __name__, json.dumps({"target": target, "args": args})],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
-    answer = next((line[len(MARK):] for line in reversed(done.stdout.splitlines()) if line.startswith(MARK)), None)
-    if done.returncode != 0 or answer is None:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise RuntimeError(f"{label} failed:\nexit {done.returncode}\n{tail}")
-    return json.loads(answer)
+    return submit(target, *args, label=label).result()
 
 
 if __name__ == "__main__":

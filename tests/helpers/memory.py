@@ -3,7 +3,8 @@
 A measurement is a *setup* function, at module level, `setup(tutorial, *args) -> work`: it builds the
 inputs (and warms up whatever the first call of an operation initializes lazily) and returns the
 zero-argument `work` whose footprint is measured. `measure(setup, device, *args, tutorial=...)`
-returns a Footprint: `peak` (the most memory in use while work() ran, above what was in use before it)
+returns a Footprint (`start(...)` begins the same measurement and returns at once; its `.result()` is
+the Footprint): `peak` (the most memory in use while work() ran, above what was in use before it)
 and `held` (what is still in use after it returned, while its result is alive).
 
 - CPU: every measurement runs in a fresh child process that does nothing else (tests/helpers/fresh.py:
@@ -42,11 +43,34 @@ class Footprint:
     held: int   # bytes: still in use after work() returned, its result alive
 
 
+class Measurement:
+    """A measurement under way (see start); result() waits for it and returns its Footprint, or skips
+    the test "unchecked: <reason>" where this machine cannot measure it."""
+
+    def __init__(self, answer: Callable[[], dict]):
+        self._answer = answer
+
+    def result(self) -> Footprint:
+        found = self._answer()
+        if "unchecked" in found:
+            pytest.skip(found["unchecked"])
+        return Footprint(found["peak"], found["held"])
+
+
+def start(setup: Callable, device, *args, tutorial=None) -> Measurement:
+    """Start measuring setup(tutorial, *args)() on `device`. On the CPU each measurement is a child
+    process of its own, so measurements started together run side by side (and beside the test)."""
+    if torch.device(device).type == "cuda":
+        footprint = _cuda(setup, device, args, tutorial)
+        return Measurement(lambda: {"peak": footprint.peak, "held": footprint.held})
+    request = {"setup": f"{setup.__module__}:{setup.__qualname__}", "args": list(args),
+               "tutorial": None if tutorial is None else {"name": tutorial.__name__, "file": tutorial.__file__}}
+    return Measurement(_submit_child(request))
+
+
 def measure(setup: Callable, device, *args, tutorial=None) -> Footprint:
     """The Footprint of setup(tutorial, *args)() on `device` (see the module docstring)."""
-    if torch.device(device).type == "cuda":
-        return _cuda(setup, device, args, tutorial)
-    return _child(setup, args, tutorial)
+    return start(setup, device, *args, tutorial=tutorial).result()
 
 
 def _cuda(setup, device, args, tutorial) -> Footprint:
@@ -62,18 +86,10 @@ def _cuda(setup, device, args, tutorial) -> Footprint:
     return footprint
 
 
-def _child(setup, args, tutorial) -> Footprint:
-    request = {"setup": f"{setup.__module__}:{setup.__qualname__}", "args": list(args),
-               "tutorial": None if tutorial is None else {"name": tutorial.__name__, "file": tutorial.__file__}}
-    found = _child_answer(request)
-    if "unchecked" in found:
-        pytest.skip(found["unchecked"])
-    return Footprint(found["peak"], found["held"])
-
-
-def _child_answer(request: dict) -> dict:
-    """child_main(request) in a fresh process (tests/helpers/fresh.py); its answer."""
-    return fresh.call(f"{__name__}:child_main", request, label=f"memory child for {request['setup']}")
+def _submit_child(request: dict) -> Callable[[], dict]:
+    """Start child_main(request) in a fresh process (tests/helpers/fresh.py); a function that waits for
+    its answer."""
+    return fresh.submit(f"{__name__}:child_main", request, label=f"memory child for {request['setup']}").result
 
 
 # --- the child -------------------------------------------------------------------------------------

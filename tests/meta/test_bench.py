@@ -1,5 +1,6 @@
 """The benchmark machinery (tests/helpers/bench.py, spec/bench.py), each rule shown failing when it should."""
 import json
+import os
 import time
 
 import pytest
@@ -209,7 +210,7 @@ def test_an_unwritable_clear_refs_reads_unchecked_when_setup_peaked_higher(monke
 
 
 def test_a_skipped_measurement_reads_unchecked_with_its_reason(monkeypatch):
-    monkeypatch.setattr(memory, "_child_answer", lambda request: {"unchecked": "unchecked: no /proc here"})
+    monkeypatch.setattr(memory, "_submit_child", lambda request: lambda: {"unchecked": "unchecked: no /proc here"})
     with pytest.raises(pytest.skip.Exception, match=r"^unchecked: no /proc here$"):
         memory.measure(_keep_64_mib, "cpu")
 
@@ -227,3 +228,28 @@ def test_a_failing_measurement_names_the_setup_and_its_error():
 
 def _fails_in_setup(tutorial):
     return 1 / 0
+
+
+def wait_for(path: str, seconds: float) -> bool:
+    """True once `path` exists, False after `seconds` without it."""
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def create(path: str) -> bool:
+    open(path, "w").close()
+    return True
+
+
+@pytest.mark.parametrize("server", ["forkserver", "fresh interpreter"])
+def test_calls_submitted_together_run_side_by_side(monkeypatch, tmp_path, server):
+    if server == "fresh interpreter":
+        monkeypatch.setattr(fresh, "_SERVER", [None])
+    flag = str(tmp_path / "flag")
+    waiting = fresh.submit(f"{__name__}:wait_for", flag, 60.0)  # would wait out its 60 s if run alone first
+    creating = fresh.submit(f"{__name__}:create", flag)
+    assert waiting.result() is True and creating.result() is True
