@@ -83,6 +83,9 @@ def main(argv=None) -> int:
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("PYTHONDONTWRITEBYTECODE is set here: dropped for the timed commands (a default Python "
               "caches bytecode)")
+    seeds = os.environ.get("TORCH_SPEC_SEEDS")
+    print(f"TORCH_SPEC_SEEDS={seeds}: the printed tutorials' replays run (README's numbers are without)" if seeds
+          else "TORCH_SPEC_SEEDS not set: the replays of the printed tutorials read unchecked, as in the README")
     for tree in trees.values():
         warm_up(tree)
     for r in range(args.runs):
