@@ -249,7 +249,12 @@ def create(path: str) -> bool:
 def test_calls_submitted_together_run_side_by_side(monkeypatch, tmp_path, server):
     if server == "fresh interpreter":
         monkeypatch.setattr(fresh, "_SERVER", [None])
+    else:
+        fresh.start()
+        if fresh._SERVER[0] is None:
+            pytest.skip("unchecked: this platform has no forkserver")
     flag = str(tmp_path / "flag")
     waiting = fresh.submit(f"{__name__}:wait_for", flag, 60.0)  # would wait out its 60 s if run alone first
     creating = fresh.submit(f"{__name__}:create", flag)
+    assert waiting._forked is creating._forked is (server == "forkserver")  # the path this case names
     assert waiting.result() is True and creating.result() is True
